@@ -1,0 +1,264 @@
+/**
+ * Tasks: coroutines (async functions) scheduled on the loop, cancellable at every
+ * library await.
+ *
+ * @module
+ */
+import { CancelledError, isCancelled } from './errors.js';
+import { taskStorage } from './_internal/current.js';
+import { loopHooks } from './_internal/hooks.js';
+import type { Waiter } from './_internal/waiter.js';
+import { _ambientLoop, type EventLoop, type Runnable } from './loop.js';
+import {
+  BaseFuture,
+  CANCELLED_STATE,
+  DONE,
+  FAILED,
+  PENDING,
+  RUNNING,
+} from './futures.js';
+
+/** Options of `createTask`. */
+export interface TaskOptions {
+  /** A name for diagnostics (the task tree, error reports). Default `Task-<n>`. */
+  name?: string;
+  /**
+   * Start the body synchronously, inside `createTask`, instead of on the next turn
+   * of the loop (asyncio's eager tasks). A body that finishes without awaiting never
+   * touches the loop's queue.
+   */
+  eager?: boolean;
+}
+
+/** @internal ContextVar values of a task. */
+export type ContextMap = Map<unknown, unknown>;
+
+let taskIds = 0;
+
+/** @internal */
+export const rootContext: { map: ContextMap } = { map: new Map() };
+
+/**
+ * A running coroutine: the unit of concurrency. Create one with `createTask`; await
+ * it like a promise.
+ *
+ * @example
+ * ```ts
+ * const t = createTask(async () => { await sleep('1s'); return 42; }, { name: 'answer' });
+ * t.cancel();          // delivered as CancelledError at the task's current await
+ * await t;             // rejects with CancelledError
+ * ```
+ *
+ * Cancellation: `cancel()` arrives as `CancelledError` at the library await the task
+ * is blocked in (sleep, a queue, a lock, another task...), or at its next one if it
+ * is running or awaiting a foreign promise. A body that catches it and returns
+ * normally completes normally. Awaiting a task is a cancellation point, and
+ * cancelling the awaiting task cancels the awaited one.
+ */
+export class Task<T> extends BaseFuture<T> implements Runnable {
+  /** @internal */ _fn: (() => Promise<T> | T) | null;
+  /** @internal */ _name: string | undefined;
+  /** @internal */ readonly _id: number;
+  /** @internal the library await the task is blocked in */ _waiter: Waiter<unknown> | null = null;
+  /** @internal */ _mustCancel = false;
+  /** @internal */ _cancelMsg: string | undefined = undefined;
+  /** @internal */ _numCancels = 0;
+  /** @internal */ _ac: AbortController | null = null;
+  /** @internal */ _context: ContextMap;
+  /** @internal */ _ownContext = false;
+  /** @internal */ _parent: Task<unknown> | undefined;
+  /** @internal debug mode: where the task was created */ _createdAt: string | undefined = undefined;
+
+  /** @internal Use `createTask()`. */
+  constructor(
+    loop: EventLoop,
+    fn: () => Promise<T> | T,
+    name: string | undefined,
+    parent: Task<unknown> | undefined,
+  ) {
+    super(loop);
+    this._fn = fn;
+    this._name = name;
+    this._id = ++taskIds;
+    this._parent = parent;
+    this._context = parent !== undefined ? parent._context : rootContext.map;
+  }
+
+  /** The task's name. */
+  get name(): string {
+    return this._name ?? `Task-${this._id}`;
+  }
+  set name(v: string) {
+    this._name = String(v);
+  }
+
+  /**
+   * An `AbortSignal` that aborts when the task is cancelled or finishes: pass it
+   * to APIs that take one (fetch, undici, fs/promises, database drivers). Created
+   * on first use.
+   */
+  get signal(): AbortSignal {
+    let ac = this._ac;
+    if (ac === null) {
+      ac = this._ac = new AbortController();
+      if (this._state >= DONE) ac.abort(new CancelledError('the task has finished'));
+      else if (this._numCancels > 0) ac.abort(new CancelledError(this._cancelMsg ?? ''));
+    }
+    return ac.signal;
+  }
+
+  /**
+   * Requests cancellation. Returns false if the task is already done. The request
+   * is delivered once, as `CancelledError(msg)`, at the task's current or next
+   * library await; a task cancelled before its body starts never runs its body.
+   */
+  cancel(msg?: string): boolean {
+    if (this._state >= DONE) return false;
+    this._numCancels++;
+    const ac = this._ac;
+    if (ac !== null && !ac.signal.aborted) ac.abort(new CancelledError(msg ?? ''));
+    const w = this._waiter;
+    if (w !== null && w.onCancel(msg ?? '')) return true;
+    this._mustCancel = true;
+    this._cancelMsg = msg;
+    return true;
+  }
+
+  /** How many cancellation requests are pending (not yet `uncancel`ed). */
+  cancelling(): number {
+    return this._numCancels;
+  }
+
+  /**
+   * Decrements the count of cancellation requests and returns it. Used by
+   * structured constructs (timeouts, task groups) that cancel a task themselves and
+   * then absorb that cancellation. When the count reaches zero, a cancellation that
+   * was requested but not yet delivered is dropped.
+   */
+  uncancel(): number {
+    if (this._numCancels > 0) {
+      this._numCancels--;
+      if (this._numCancels === 0) this._mustCancel = false;
+    }
+    return this._numCancels;
+  }
+
+  /** @internal Runs the body (called from the loop's ready queue). */
+  _run(): void {
+    if (this._state !== PENDING) return;
+    if (this._mustCancel) {
+      this._mustCancel = false;
+      this._fn = null;
+      this._finishCancelled(new CancelledError(this._cancelMsg ?? ''));
+      return;
+    }
+    this._state = RUNNING;
+    taskStorage.run(this as Task<unknown>, runBody, this as Task<unknown>);
+  }
+
+  /** @internal Takes a pending, undelivered cancellation. */
+  _takeCancel(): CancelledError {
+    this._mustCancel = false;
+    return new CancelledError(this._cancelMsg ?? '');
+  }
+
+  /** @internal */
+  _finish(value: unknown, isError: boolean): void {
+    this._fn = null;
+    this._waiter = null;
+    if (isError) {
+      if (isCancelled(value)) this._finishCancelled(value);
+      else this._end(FAILED, value);
+    } else if (this._mustCancel) {
+      // Cancelled after its last library await: it ends cancelled, as in asyncio.
+      this._mustCancel = false;
+      this._finishCancelled(new CancelledError(this._cancelMsg ?? ''));
+    } else {
+      this._end(DONE, value);
+    }
+  }
+
+  /** @internal */
+  _finishCancelled(err: CancelledError): void {
+    this._end(CANCELLED_STATE, err);
+  }
+
+  /** @internal */
+  _end(state: number, value: unknown): void {
+    this._loop._untrack(this as Task<unknown>);
+    const ac = this._ac;
+    if (ac !== null && !ac.signal.aborted) ac.abort(new CancelledError('the task has finished'));
+    this._complete(state, value);
+  }
+
+  /** @internal */
+  _label(): string {
+    const extra =
+      this._state === RUNNING && this._waiter !== null ? ` ${this._waiter.describe()}` : '';
+    return `<Task '${this.name}' ${this._stateName()}${extra}>`;
+  }
+}
+
+async function runBody(task: Task<unknown>): Promise<void> {
+  let v: unknown;
+  try {
+    v = await task._fn!();
+  } catch (e) {
+    task._finish(e, true);
+    return;
+  }
+  task._finish(v, false);
+}
+
+/** @internal */
+export function _newTask<T>(
+  loop: EventLoop,
+  parent: Task<unknown> | undefined,
+  fn: () => Promise<T> | T,
+  opts: TaskOptions | undefined,
+): Task<T> {
+  if (typeof fn !== 'function') {
+    const what = fn !== null && typeof (fn as { then?: unknown }).then === 'function' ? 'a promise (already running, it cannot be cancelled)' : typeof fn;
+    throw new TypeError(`createTask needs a function, e.g. createTask(() => work()); got ${what}`);
+  }
+  const t = new Task<T>(loop, fn, opts?.name, parent);
+  if (loop.getDebug()) t._createdAt = new Error('created here').stack;
+  loop._track(t as Task<unknown>);
+  if (opts?.eager === true) t._run();
+  else loop._schedule(t);
+  return t;
+}
+
+loopHooks.createTask = <T>(loop: EventLoop, fn: () => Promise<T> | T, opts?: TaskOptions): Task<T> =>
+  _newTask(loop, taskStorage.getStore(), fn, opts);
+
+/**
+ * Schedules `fn` as a new task and returns it. The body starts on the next turn of
+ * the loop (or at once with `eager: true`); a task cancelled before it starts never
+ * runs its body. The task inherits a copy of the current ContextVar values.
+ *
+ * @example
+ * ```ts
+ * const t = createTask(() => fetchPage(url), { name: `fetch ${url}` });
+ * const page = await t;
+ * ```
+ *
+ * @throws {TypeError} when `fn` is not a function (a promise is already running
+ *   and cannot be turned into a cancellable task)
+ */
+export function createTask<T>(fn: () => Promise<T> | T, opts?: TaskOptions): Task<T> {
+  const parent = taskStorage.getStore();
+  const loop = parent !== undefined ? parent._loop : _ambientLoop();
+  return _newTask(loop, parent, fn, opts);
+}
+
+/** The task whose code is running now, or `null` outside any task. */
+export function currentTask(): Task<unknown> | null {
+  return taskStorage.getStore() ?? null;
+}
+
+/** Every task of the current loop that is not done yet. */
+export function allTasks(): Set<Task<unknown>> {
+  const loop = taskStorage.getStore()?._loop ?? _ambientLoop();
+  return new Set(loop._liveTasks());
+}
