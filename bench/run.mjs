@@ -29,7 +29,8 @@ function parseArgs(argv) {
     else opts.names.push(a);
   }
   opts.runs ??= opts.quick ? 2 : 5;
-  if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error('--runs takes an integer >= 1');
+  if (!Number.isInteger(opts.runs) || opts.runs < 1)
+    throw new Error('--runs takes an integer >= 1');
   if (!(opts.timeoutS > 0)) throw new Error('--timeout takes a number of seconds > 0');
   return opts;
 }
@@ -89,11 +90,16 @@ function runChild(cmd, args, timeoutS) {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (timedOut) return resolve({ timedOut: `timed out (> ${timeoutS} s)` });
-      const line = out.trim().split('\n').findLast((l) => l.startsWith('{'));
+      const line = out
+        .trim()
+        .split('\n')
+        .findLast((l) => l.startsWith('{'));
       if (code !== 0 || line === undefined) {
         const oom = /heap out of memory|MemoryError/.test(err) ? 'out of memory; ' : '';
         const tail = err.trim().split('\n').slice(-3).join(' | ');
-        return resolve({ error: `${oom}exit ${code ?? signal}: ${tail || out.trim() || 'no output'}` });
+        return resolve({
+          error: `${oom}exit ${code ?? signal}: ${tail || out.trim() || 'no output'}`,
+        });
       }
       try {
         resolve(JSON.parse(line));
@@ -235,7 +241,8 @@ function printTable(result, rows) {
   const line = (cells) =>
     cells.length === 2 && cells !== head
       ? `  ${cells[0].padEnd(widths[0])}  ${cells[1]}`
-      : '  ' + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+      : '  ' +
+        cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log(`\n${result.name} (N=${result.n.toLocaleString('en')}):`);
   console.log(line(head));
   for (const b of body) console.log(line(b));
@@ -249,9 +256,13 @@ async function main() {
     console.log(`workloads: ${all.map((w) => w.name).join(' ')}`);
     return 0;
   }
-  const unknown = opts.names.filter((n) => !all.some((w) => w.name.toLowerCase() === n.toLowerCase()));
+  const unknown = opts.names.filter(
+    (n) => !all.some((w) => w.name.toLowerCase() === n.toLowerCase()),
+  );
   if (unknown.length > 0) {
-    throw new Error(`unknown workload ${unknown.join(', ')}; have ${all.map((w) => w.name).join(' ')}`);
+    throw new Error(
+      `unknown workload ${unknown.join(', ')}; have ${all.map((w) => w.name).join(' ')}`,
+    );
   }
   const selected =
     opts.names.length === 0
@@ -259,7 +270,10 @@ async function main() {
       : all.filter((w) => opts.names.some((n) => n.toLowerCase() === w.name.toLowerCase()));
   const python = findPython();
   const env = [
-    `${new Date().toISOString()}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    `${new Date().toISOString()}, ${os.cpus().length} cores, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
     `Node ${process.version}, ${python.version} (${python.py ?? '-'})`,
     `${opts.runs} runs per contender after 1 warm-up, alternating; each run a fresh process${opts.quick ? '; --quick (small N)' : ''}`,
   ];

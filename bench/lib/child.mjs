@@ -119,5 +119,7 @@ export async function runChild(contenders, argv = process.argv.slice(2)) {
 /** True when this module is the script node was started with (not imported by run.mjs). */
 export function isMain(importMetaUrl) {
   const script = process.argv[1];
-  return script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(importMetaUrl));
+  return (
+    script !== undefined && realpathSync(script) === realpathSync(fileURLToPath(importMetaUrl))
+  );
 }

@@ -55,7 +55,12 @@ export const contenders = {
     }),
 
   async ours(n, m) {
-    const { run, createTask, gather, sleep } = await loadOurs('run', 'createTask', 'gather', 'sleep');
+    const { run, createTask, gather, sleep } = await loadOurs(
+      'run',
+      'createTask',
+      'gather',
+      'sleep',
+    );
     return m.measure(() =>
       run(async () => {
         const ts = [];
@@ -105,7 +110,8 @@ export const contenders = {
     const { Effect, Fiber } = await import('effect4');
     const program = Effect.gen(function* () {
       const fibers = [];
-      for (let i = 0; i < n; i++) fibers.push(yield* Effect.forkChild(Effect.as(Effect.yieldNow, i)));
+      for (let i = 0; i < n; i++)
+        fibers.push(yield* Effect.forkChild(Effect.as(Effect.yieldNow, i)));
       return total(yield* Fiber.joinAll(fibers));
     });
     return m.measure(() => Effect.runPromise(program));

@@ -50,7 +50,12 @@ export const contenders = {
     }),
 
   async ours(n, m) {
-    const { run, createTask, gather, sleep } = await loadOurs('run', 'createTask', 'gather', 'sleep');
+    const { run, createTask, gather, sleep } = await loadOurs(
+      'run',
+      'createTask',
+      'gather',
+      'sleep',
+    );
     return m.measure(() =>
       run(async () => {
         m.heapBefore();
@@ -98,7 +103,8 @@ export const contenders = {
     const program = Effect.gen(function* () {
       m.heapBefore();
       const fibers = [];
-      for (let i = 0; i < n; i++) fibers.push(yield* Effect.forkChild(Effect.as(Effect.sleep(50), i)));
+      for (let i = 0; i < n; i++)
+        fibers.push(yield* Effect.forkChild(Effect.as(Effect.sleep(50), i)));
       if (m.heapProbe) yield* Effect.yieldNow;
       m.heapAfter();
       return total(yield* Fiber.joinAll(fibers));

@@ -133,9 +133,13 @@ export const contenders = {
     const items = Array.from({ length: n }, (_, i) => i);
     const program = Effect.gen(function* () {
       const sem = yield* Semaphore.make(LIMIT);
-      const results = yield* Effect.forEach(items, (i) => sem.withPermit(Effect.as(Effect.yieldNow, i)), {
-        concurrency: 'unbounded',
-      });
+      const results = yield* Effect.forEach(
+        items,
+        (i) => sem.withPermit(Effect.as(Effect.yieldNow, i)),
+        {
+          concurrency: 'unbounded',
+        },
+      );
       return total(results);
     });
     return m.measure(() => Effect.runPromise(program));

@@ -7,7 +7,13 @@ export const workloads = {
     title: 'queue(100), 1 producer, 5 consumers',
     n: 500_000,
     quickN: 5_000,
-    peers: { plain: 64, 'effect-queue': 507, 'effect3-queue': 6_319, asyncio: 498, 'asyncio+uvloop': 509 },
+    peers: {
+      plain: 64,
+      'effect-queue': 507,
+      'effect3-queue': 6_319,
+      asyncio: 498,
+      'asyncio+uvloop': 509,
+    },
   },
 };
 export const expected = (n) => (n * (n - 1)) / 2;
@@ -87,7 +93,12 @@ export const contenders = {
     }),
 
   async ours(n, m) {
-    const { run, createTask, gather, Queue } = await loadOurs('run', 'createTask', 'gather', 'Queue');
+    const { run, createTask, gather, Queue } = await loadOurs(
+      'run',
+      'createTask',
+      'gather',
+      'Queue',
+    );
     return m.measure(() =>
       run(async () => {
         const q = new Queue({ maxsize: MAXSIZE });

@@ -11,7 +11,7 @@ export const workloads = {
       'plain-race': 143,
       'plain-abortsignal': 2_256,
       effect: 1_392,
-      'effect3': 6_413,
+      effect3: 6_413,
       'asyncio-timeout': 1_355,
       'asyncio-wait_for': 2_606,
       'uvloop-timeout': 1_489,

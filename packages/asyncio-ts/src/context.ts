@@ -96,13 +96,18 @@ export class ContextVar<T> {
    */
   reset(token: Token<T>): void {
     if (!(token instanceof Token)) throw new TypeError('reset() needs a Token returned by set()');
-    if (token._used) throw new InvalidStateError(`this Token of ContextVar '${this.name}' was already used`);
+    if (token._used)
+      throw new InvalidStateError(`this Token of ContextVar '${this.name}' was already used`);
     if (token.var !== this) {
-      throw new InvalidStateError(`the Token belongs to ContextVar '${token.var.name}', not '${this.name}'`);
+      throw new InvalidStateError(
+        `the Token belongs to ContextVar '${token.var.name}', not '${this.name}'`,
+      );
     }
     const m = currentMap(false);
     if (token._map !== m) {
-      throw new InvalidStateError(`the Token of ContextVar '${this.name}' was created in a different context`);
+      throw new InvalidStateError(
+        `the Token of ContextVar '${this.name}' was created in a different context`,
+      );
     }
     token._used = true;
     if (token._old === MISSING) m.delete(this);

@@ -30,7 +30,9 @@ function report(loop: EventLoop, what: string, ms: number, task: Task<unknown> |
 
 function firstFrame(stack: string): string {
   const lines = stack.split('\n').map((l) => l.trim());
-  const frame = lines.find((l) => l.startsWith('at ') && !l.includes('/asyncio-ts/') && !l.includes('node:'));
+  const frame = lines.find(
+    (l) => l.startsWith('at ') && !l.includes('/asyncio-ts/') && !l.includes('node:'),
+  );
   return frame?.slice(3) ?? lines[1]?.slice(3) ?? 'unknown';
 }
 
@@ -47,7 +49,8 @@ function enableHook(): void {
       if (t0 === undefined) return;
       const ms = performance.now() - t0;
       const loop = task?._loop ?? _ambientLoop();
-      if (debugLoops.has(loop) && ms > loop.slowCallbackDuration) report(loop, 'one step', ms, task);
+      if (debugLoops.has(loop) && ms > loop.slowCallbackDuration)
+        report(loop, 'one step', ms, task);
     },
   });
   hook.enable();
@@ -73,7 +76,8 @@ loopHooks.runReadyDebug = (loop: EventLoop, q: Runnable[]): void => {
     r._run();
     const ms = performance.now() - t0;
     if (ms > loop.slowCallbackDuration) {
-      const task = (r as Partial<Task<unknown>>)._fn !== undefined ? (r as Task<unknown>) : undefined;
+      const task =
+        (r as Partial<Task<unknown>>)._fn !== undefined ? (r as Task<unknown>) : undefined;
       report(loop, task !== undefined ? 'its first step' : 'a callback', ms, task);
     }
   }
@@ -102,7 +106,9 @@ export function formatTaskTree(loop?: EventLoop): string {
     if (list === undefined) children.set(p, (list = []));
     list.push(t);
   }
-  const lines = [`Task tree: ${tasks.length} task${tasks.length === 1 ? '' : 's'}, loop time ${l.time().toFixed(1)} ms`];
+  const lines = [
+    `Task tree: ${tasks.length} task${tasks.length === 1 ? '' : 's'}, loop time ${l.time().toFixed(1)} ms`,
+  ];
   const walk = (parent: Task<unknown> | undefined, prefix: string): void => {
     const list = children.get(parent) ?? [];
     list.forEach((t, i) => {

@@ -6,7 +6,8 @@
  */
 
 /** A duration in milliseconds, or a string with a unit: `'250ms'`, `'1.5s'`, `'2m'`, `'1h'`. */
-export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h'}` | `${number} ${'ms' | 's' | 'm' | 'h'}`;
+export type Duration =
+  number | `${number}${'ms' | 's' | 'm' | 'h'}` | `${number} ${'ms' | 's' | 'm' | 'h'}`;
 
 const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const PATTERN = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)\s*$/;

@@ -95,7 +95,8 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
   result(): T {
     const s = this._state;
     if (s === DONE) return this._value as T;
-    if (s < DONE) throw new InvalidStateError(`${this.toString()} is not done yet: result() is not available`);
+    if (s < DONE)
+      throw new InvalidStateError(`${this.toString()} is not done yet: result() is not available`);
     this._retrieved();
     throw this._value;
   }
@@ -106,7 +107,10 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
    */
   exception(): unknown {
     const s = this._state;
-    if (s < DONE) throw new InvalidStateError(`${this.toString()} is not done yet: exception() is not available`);
+    if (s < DONE)
+      throw new InvalidStateError(
+        `${this.toString()} is not done yet: exception() is not available`,
+      );
     if (s === CANCELLED_STATE) throw this._value;
     this._retrieved();
     return s === FAILED ? this._value : null;
@@ -121,7 +125,7 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
    */
   addDoneCallback(cb: DoneCallback<this>): void {
     if (typeof cb !== 'function') throw new TypeError('addDoneCallback needs a function');
-    this._addListener(cb as AnyCallback);
+    this._addListener(cb);
   }
 
   /** Removes every registration of `cb`; returns how many were removed. */
@@ -155,7 +159,7 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
         if (cur._mustCancel) {
           return Promise.reject(cur._takeCancel()).then(onfulfilled, onrejected);
         }
-        const w = new AwaitWaiter(this as BaseFuture<unknown>);
+        const w = new AwaitWaiter(this);
         w.task = cur;
         cur._waiter = w;
         this._addListener(w);
@@ -212,7 +216,7 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
   /** @internal */
   _invoke(cb: AnyCallback): void {
     if (typeof cb === 'function') this._loop.callSoon(cb as DoneCallback<this>, this);
-    else cb._onDone(this as BaseFuture<unknown>);
+    else cb._onDone(this);
   }
 
   /** @internal Sets the final state and notifies everyone. */
@@ -236,14 +240,14 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
   /** @internal */
   _markUnretrieved(): void {
     this._logError = true;
-    unretrieved.track(this as BaseFuture<unknown>);
+    unretrieved.track(this);
   }
 
   /** @internal */
   _retrieved(): void {
     if (this._logError) {
       this._logError = false;
-      unretrieved.untrack(this as BaseFuture<unknown>);
+      unretrieved.untrack(this);
     }
   }
 
@@ -286,13 +290,15 @@ export class Future<T> extends BaseFuture<T> {
 
   /** Sets the result; throws `InvalidStateError` when already done. */
   setResult(value: T): void {
-    if (this._state >= DONE) throw new InvalidStateError(`${this._label()} is already done: cannot set its result`);
+    if (this._state >= DONE)
+      throw new InvalidStateError(`${this._label()} is already done: cannot set its result`);
     this._complete(DONE, value);
   }
 
   /** Sets the error; throws `InvalidStateError` when already done. */
   setException(error: unknown): void {
-    if (this._state >= DONE) throw new InvalidStateError(`${this._label()} is already done: cannot set its exception`);
+    if (this._state >= DONE)
+      throw new InvalidStateError(`${this._label()} is already done: cannot set its exception`);
     if (isCancelled(error)) {
       throw new TypeError('setException(CancelledError) is not allowed: use cancel() instead');
     }
@@ -339,7 +345,11 @@ const unretrieved = {
     const ref = new WeakRef(f);
     this.refs.add(ref);
     this.byFuture.set(f, ref);
-    this.registry.register(f, { label: f._label(), error: f._value, loop: f._loop, future: ref }, ref);
+    this.registry.register(
+      f,
+      { label: f._label(), error: f._value, loop: f._loop, future: ref },
+      ref,
+    );
   },
   untrack(f: BaseFuture<unknown>): void {
     const ref = this.byFuture.get(f);
@@ -367,7 +377,9 @@ export function _reportUnretrieved(loop: EventLoop): void {
     loop.callExceptionHandler({
       message: `${f instanceof Future ? 'Future' : 'Task'} exception was never retrieved: ${f._label()}`,
       error: f._value,
-      ...(f instanceof Future ? { future: f as Future<unknown> } : { task: f as unknown as Task<unknown> }),
+      ...(f instanceof Future
+        ? { future: f as Future<unknown> }
+        : { task: f as unknown as Task<unknown> }),
     });
   }
 }

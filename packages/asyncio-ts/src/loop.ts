@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { inspect } from 'node:util';
 import { RealClock, type Clock, type ClockHost } from './clock.js';
 import { toMilliseconds, toMillisecondsRequired, type Duration } from './durations.js';
 import { InvalidStateError } from './errors.js';
@@ -74,7 +75,10 @@ export class Handle implements Runnable {
     try {
       cb(...this._args);
     } catch (error) {
-      this._loop.callExceptionHandler({ message: `Exception in callback ${cb.name || 'anonymous'}`, error });
+      this._loop.callExceptionHandler({
+        message: `Exception in callback ${cb.name || 'anonymous'}`,
+        error,
+      });
     }
   }
 }
@@ -153,7 +157,11 @@ export class EventLoop implements ClockHost {
   }
 
   /** Runs `cb(...args)` after `delay` (ms or a duration string). */
-  callLater<A extends unknown[]>(delay: Duration, cb: (...args: A) => void, ...args: A): TimerHandle {
+  callLater<A extends unknown[]>(
+    delay: Duration,
+    cb: (...args: A) => void,
+    ...args: A
+  ): TimerHandle {
     const ms = toMillisecondsRequired(delay, 'callLater delay');
     return this.callAt(this.clock.now() + ms, cb, ...args);
   }
@@ -223,7 +231,10 @@ export class EventLoop implements ClockHost {
         h(context, this);
         return;
       } catch (error) {
-        defaultExceptionHandler({ message: 'Unhandled error in the exception handler', error }, this);
+        defaultExceptionHandler(
+          { message: 'Unhandled error in the exception handler', error },
+          this,
+        );
       }
     }
     defaultExceptionHandler(context, this);
@@ -264,7 +275,11 @@ export class EventLoop implements ClockHost {
   _track(t: Task<unknown>): void {
     if (this.#debug) {
       this._weakTasks.set(t._id, new WeakRef(t));
-      pendingTaskRegistry.register(t, { loop: this, id: t._id, label: t.name, createdAt: t._createdAt }, t);
+      pendingTaskRegistry.register(
+        t,
+        { loop: this, id: t._id, label: t.name, createdAt: t._createdAt },
+        t,
+      );
     } else {
       this._tasks.add(t);
     }
@@ -386,7 +401,7 @@ export function defaultExceptionHandler(context: ExceptionContext, _loop: EventL
   if (context.task !== undefined) lines.push(`  task: ${String(context.task)}`);
   const e = context.error;
   if (e !== undefined) {
-    lines.push(e instanceof Error && e.stack ? e.stack.replace(/^/gm, '  ') : `  ${String(e)}`);
+    lines.push(e instanceof Error && e.stack ? e.stack.replace(/^/gm, '  ') : `  ${inspect(e)}`);
   }
   process.stderr.write(lines.join('\n') + '\n');
 }

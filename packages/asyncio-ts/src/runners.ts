@@ -53,7 +53,8 @@ export async function run<T>(main: () => Promise<T> | T, opts: RunOptions = {}):
       'run() cannot be called from a running event loop (another run() is active); await the function directly, or use createTask()',
     );
   }
-  if (typeof main !== 'function') throw new TypeError('run() needs a function, e.g. run(async () => { ... })');
+  if (typeof main !== 'function')
+    throw new TypeError('run() needs a function, e.g. run(async () => { ... })');
   const debug = opts.debug ?? process.env.ASYNCIO_TS_DEBUG === '1';
   const loop = new EventLoop({ ...(opts.clock !== undefined ? { clock: opts.clock } : {}), debug });
   _setRunningLoop(loop);
@@ -118,7 +119,11 @@ async function cancelRemaining(loop: EventLoop, mainTask: Task<unknown> | null):
       if (t.cancelled()) continue;
       const err = t.exception();
       if (err !== null) {
-        loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', error: err, task: t });
+        loop.callExceptionHandler({
+          message: 'unhandled exception during run() shutdown',
+          error: err,
+          task: t,
+        });
       }
     }
   }

@@ -63,7 +63,8 @@ export function sleep<T = void>(delay: Duration, value?: T): Promise<T> {
   } catch (e) {
     return Promise.reject(e);
   }
-  if (ms === null) return Promise.reject(new TypeError('sleep() needs a finite delay; got no limit'));
+  if (ms === null)
+    return Promise.reject(new TypeError('sleep() needs a finite delay; got no limit'));
   const task = taskStorage.getStore();
   if (task !== undefined && task._mustCancel) return Promise.reject(task._takeCancel());
   const loop = task !== undefined ? task._loop : _ambientLoop();

@@ -109,7 +109,9 @@ export class TaskGroup implements DoneListener {
       throw new InvalidStateError('TaskGroup is finished: no task can be added to it');
     }
     if (this.#aborting) {
-      throw new InvalidStateError('TaskGroup is shutting down (a child failed or it was cancelled): no task can be added');
+      throw new InvalidStateError(
+        'TaskGroup is shutting down (a child failed or it was cancelled): no task can be added',
+      );
     }
     const t = _newTask(this.#parent._loop, taskStorage.getStore() ?? this.#parent, fn, opts);
     this.#created++;
@@ -143,7 +145,12 @@ export class TaskGroup implements DoneListener {
 
   /** A snapshot: running children, children created so far, failures collected. */
   statistics(): { running: number; created: number; errors: number; state: string } {
-    return { running: this.#tasks.size, created: this.#created, errors: this.#errors.length, state: this.#stateName() };
+    return {
+      running: this.#tasks.size,
+      created: this.#created,
+      errors: this.#errors.length,
+      state: this.#stateName(),
+    };
   }
 
   /** @internal DoneListener */
@@ -214,7 +221,13 @@ export class TaskGroup implements DoneListener {
   }
 
   #stateName(): string {
-    return this.#finished ? 'finished' : this.#aborting ? 'aborting' : this.#exiting ? 'exiting' : 'entered';
+    return this.#finished
+      ? 'finished'
+      : this.#aborting
+        ? 'aborting'
+        : this.#exiting
+          ? 'exiting'
+          : 'entered';
   }
 
   toString(): string {

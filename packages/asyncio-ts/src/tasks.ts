@@ -9,14 +9,7 @@ import { taskStorage } from './_internal/current.js';
 import { loopHooks } from './_internal/hooks.js';
 import type { Waiter } from './_internal/waiter.js';
 import { _ambientLoop, type EventLoop, type Runnable } from './loop.js';
-import {
-  BaseFuture,
-  CANCELLED_STATE,
-  DONE,
-  FAILED,
-  PENDING,
-  RUNNING,
-} from './futures.js';
+import { BaseFuture, CANCELLED_STATE, DONE, FAILED, PENDING, RUNNING } from './futures.js';
 
 /** Options of `createTask`. */
 export interface TaskOptions {
@@ -67,7 +60,8 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
   /** @internal */ _context: ContextMap;
   /** @internal */ _ownContext = false;
   /** @internal */ _parent: Task<unknown> | undefined;
-  /** @internal debug mode: where the task was created */ _createdAt: string | undefined = undefined;
+  /** @internal debug mode: where the task was created */ _createdAt: string | undefined =
+    undefined;
 
   /** @internal Use `createTask()`. */
   constructor(
@@ -153,7 +147,8 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
       return;
     }
     this._state = RUNNING;
-    taskStorage.run(this as Task<unknown>, runBody, this as Task<unknown>);
+    // runBody never rejects: it settles the task itself.
+    void taskStorage.run(this, runBody, this as Task<unknown>);
   }
 
   /** @internal Takes a pending, undelivered cancellation. */
@@ -185,7 +180,7 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
 
   /** @internal */
   _end(state: number, value: unknown): void {
-    this._loop._untrack(this as Task<unknown>);
+    this._loop._untrack(this);
     const ac = this._ac;
     if (ac !== null && !ac.signal.aborted) ac.abort(new CancelledError('the task has finished'));
     this._complete(state, value);
@@ -218,19 +213,25 @@ export function _newTask<T>(
   opts: TaskOptions | undefined,
 ): Task<T> {
   if (typeof fn !== 'function') {
-    const what = fn !== null && typeof (fn as { then?: unknown }).then === 'function' ? 'a promise (already running, it cannot be cancelled)' : typeof fn;
+    const what =
+      fn !== null && typeof (fn as { then?: unknown }).then === 'function'
+        ? 'a promise (already running, it cannot be cancelled)'
+        : typeof fn;
     throw new TypeError(`createTask needs a function, e.g. createTask(() => work()); got ${what}`);
   }
   const t = new Task<T>(loop, fn, opts?.name, parent);
   if (loop.getDebug()) t._createdAt = new Error('created here').stack;
-  loop._track(t as Task<unknown>);
+  loop._track(t);
   if (opts?.eager === true) t._run();
   else loop._schedule(t);
   return t;
 }
 
-loopHooks.createTask = <T>(loop: EventLoop, fn: () => Promise<T> | T, opts?: TaskOptions): Task<T> =>
-  _newTask(loop, taskStorage.getStore(), fn, opts);
+loopHooks.createTask = <T>(
+  loop: EventLoop,
+  fn: () => Promise<T> | T,
+  opts?: TaskOptions,
+): Task<T> => _newTask(loop, taskStorage.getStore(), fn, opts);
 
 /**
  * Schedules `fn` as a new task and returns it. The body starts on the next turn of

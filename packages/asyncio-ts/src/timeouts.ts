@@ -103,10 +103,9 @@ export class Timeout {
     if (this.#state === EXPIRING) {
       this.#state = EXPIRED;
       if (this.#task!.uncancel() <= this.#cancellingAtEntry && failed && isCancelled(err)) {
-        return new TimeoutError(
-          `timed out after the deadline of ${this.#describeDeadline()}`,
-          { cause: err },
-        );
+        return new TimeoutError(`timed out after the deadline of ${this.#describeDeadline()}`, {
+          cause: err,
+        });
       }
     } else {
       this.#state = EXITED;
@@ -171,7 +170,10 @@ export class Timeout {
  *
  * @throws {TimeoutError} when the deadline passed and the body was cancelled by it
  */
-export function timeout<T>(delay: Duration | null, fn: (scope: Timeout) => Promise<T> | T): Promise<T> {
+export function timeout<T>(
+  delay: Duration | null,
+  fn: (scope: Timeout) => Promise<T> | T,
+): Promise<T> {
   let ms: number | null;
   try {
     ms = toMilliseconds(delay, 'timeout delay');
@@ -189,9 +191,14 @@ export function timeout<T>(delay: Duration | null, fn: (scope: Timeout) => Promi
  * Like {@link timeout} with an absolute deadline in loop time (`loop.time()` ms);
  * `null` means no deadline.
  */
-export function timeoutAt<T>(when: number | null, fn: (scope: Timeout) => Promise<T> | T): Promise<T> {
+export function timeoutAt<T>(
+  when: number | null,
+  fn: (scope: Timeout) => Promise<T> | T,
+): Promise<T> {
   if (when !== null && (typeof when !== 'number' || Number.isNaN(when))) {
-    return Promise.reject(new TypeError(`timeoutAt needs a loop time in ms or null, got ${String(when)}`));
+    return Promise.reject(
+      new TypeError(`timeoutAt needs a loop time in ms or null, got ${String(when)}`),
+    );
   }
   const task = taskStorage.getStore();
   if (task === undefined) {

@@ -29,12 +29,14 @@ export type Settled<T extends readonly unknown[]> = { -readonly [K in keyof T]: 
 
 /** @internal Turns any awaitable into a library future (a task for functions and promises). */
 export function ensureFuture<T>(aw: Awaitable<T>): BaseFuture<T> {
-  if (aw instanceof BaseFuture) return aw as BaseFuture<T>;
+  if (aw instanceof BaseFuture) return aw;
   if (typeof aw === 'function') return createTask(aw, { name: aw.name || undefined });
-  if (aw !== null && typeof aw === 'object' && typeof (aw as PromiseLike<T>).then === 'function') {
+  if (aw !== null && typeof aw === 'object' && typeof aw.then === 'function') {
     return createTask(() => cancellable(aw), { eager: true });
   }
-  throw new TypeError(`expected a task, future, promise or function, got ${aw === null ? 'null' : typeof aw}`);
+  throw new TypeError(
+    `expected a task, future, promise or function, got ${aw === null ? 'null' : typeof aw}`,
+  );
 }
 
 function check<T>(task: Task<unknown> | undefined): Promise<T> | null {
@@ -137,7 +139,9 @@ export function gather(
   const early = check<unknown[]>(task);
   if (early !== null) return early;
   if (aws === null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-    return Promise.reject(new TypeError('gather() takes an array of awaitables, e.g. gather([a, b])'));
+    return Promise.reject(
+      new TypeError('gather() takes an array of awaitables, e.g. gather([a, b])'),
+    );
   }
   const n = aws.length;
   if (n === 0) return Promise.resolve([]);
@@ -161,7 +165,10 @@ export function gather(
 /** When `wait()` returns. */
 export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED';
 
-class WaitWaiter<T> extends Waiter<{ done: Set<Task<T>>; pending: Set<Task<T>> }> implements DoneListener, TimerEntry {
+class WaitWaiter<T>
+  extends Waiter<{ done: Set<Task<T>>; pending: Set<Task<T>> }>
+  implements DoneListener, TimerEntry
+{
   when = 0;
   seq = 0;
   state = SCHEDULED;
@@ -240,7 +247,9 @@ export function wait<T>(
   try {
     ms = toMilliseconds(opts?.timeout, 'wait timeout');
     if (mode !== 'ALL_COMPLETED' && mode !== 'FIRST_COMPLETED' && mode !== 'FIRST_EXCEPTION') {
-      throw new TypeError(`returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${String(mode)}`);
+      throw new TypeError(
+        `returnWhen must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${String(mode)}`,
+      );
     }
   } catch (e) {
     return Promise.reject(e);
@@ -251,7 +260,8 @@ export function wait<T>(
   } catch (e) {
     return Promise.reject(e);
   }
-  if (futures.size === 0) return Promise.reject(new TypeError('wait() needs at least one awaitable'));
+  if (futures.size === 0)
+    return Promise.reject(new TypeError('wait() needs at least one awaitable'));
   const loop = task?._loop ?? [...futures][0]!._loop;
   const w = new WaitWaiter<T>(futures, mode, loop);
   const p = w.suspend(task);

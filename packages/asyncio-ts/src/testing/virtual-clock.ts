@@ -53,7 +53,9 @@ export class VirtualClock implements Clock {
     this.#autojump = opts.autojump ?? true;
     const th = opts.autojumpThreshold ?? 0;
     if (typeof th !== 'number' || !(th >= 0)) {
-      throw new RangeError(`autojumpThreshold must be a non-negative number of ms, got ${String(th)}`);
+      throw new RangeError(
+        `autojumpThreshold must be a non-negative number of ms, got ${String(th)}`,
+      );
     }
     this.#threshold = th;
     this.#now = opts.start ?? 0;
@@ -85,7 +87,8 @@ export class VirtualClock implements Clock {
    * order, letting the tasks they wake run in between.
    */
   async advance(ms: number): Promise<void> {
-    if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`advance() needs ms >= 0, got ${String(ms)}`);
+    if (typeof ms !== 'number' || !(ms >= 0))
+      throw new RangeError(`advance() needs ms >= 0, got ${String(ms)}`);
     const target = this.#now + ms;
     this.#advancing = true;
     try {
@@ -104,8 +107,10 @@ export class VirtualClock implements Clock {
   }
 
   #plan(): void {
-    if (this.#pending !== null || !this.#autojump || this.#alarm === null || this.#advancing) return;
-    this.#pending = this.#threshold > 0 ? setTimeout(this.#check, this.#threshold) : setImmediate(this.#check);
+    if (this.#pending !== null || !this.#autojump || this.#alarm === null || this.#advancing)
+      return;
+    this.#pending =
+      this.#threshold > 0 ? setTimeout(this.#check, this.#threshold) : setImmediate(this.#check);
   }
 
   readonly #check = (): void => {
