@@ -32,6 +32,8 @@ export interface Clock {
    * previous request); `null` withdraws the request (no timers are pending).
    */
   schedule(when: number | null, host: ClockHost): void;
+  /** Optional: releases what the clock holds once its loop has closed. */
+  close?(): void;
 }
 
 /**
@@ -54,16 +56,31 @@ export class RealClock implements Clock {
 
   schedule(when: number | null, host: ClockHost): void {
     this.#host = host;
+    const timer = this.#timer;
     if (when === null) {
-      if (this.#timer !== undefined) clearTimeout(this.#timer);
-      this.#timer = undefined;
-      this.#armedFor = Infinity;
+      // Keep the Node timer but stop it from holding the process open: the common
+      // pattern "arm a deadline, finish early, cancel it" then costs no
+      // setTimeout/clearTimeout pair per operation. It fires harmlessly later.
+      timer?.unref();
       return;
     }
-    if (when === this.#armedFor && this.#timer !== undefined) return;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (timer !== undefined) {
+      if (this.#armedFor <= when) {
+        // An earlier wake-up is already set: the loop re-arms when it fires.
+        timer.ref();
+        return;
+      }
+      clearTimeout(timer);
+    }
     this.#armedFor = when;
     this.#timer = setTimeout(this.#onTimer, Math.max(0, Math.ceil(when - performance.now())));
+  }
+
+  /** Drops the pending Node timer (the loop has closed). */
+  close(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedFor = Infinity;
   }
 
   toString(): string {

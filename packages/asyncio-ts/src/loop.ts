@@ -124,7 +124,9 @@ export class EventLoop implements ClockHost {
    */
   slowCallbackDuration = 100;
   /** @internal */ readonly _id = ++loopIds;
-  /** @internal live tasks (held strongly, outside debug mode) */ _tasks = new Set<Task<unknown>>();
+  /** @internal live tasks (held strongly, outside debug mode): an intrusive list */
+  _taskHead: Task<unknown> | null = null;
+  /** @internal */ _taskCount = 0;
   /** @internal live tasks created in debug mode (held weakly, so that a pending
    * task no one can reach is collected and reported) */
   _weakTasks = new Map<number, WeakRef<Task<unknown>>>();
@@ -262,13 +264,14 @@ export class EventLoop implements ClockHost {
   }
 
   toString(): string {
-    return `<EventLoop #${this._id} ${this.#closed ? 'closed' : 'open'} tasks=${this._tasks.size + this._weakTasks.size} timers=${this.#timers.live} debug=${this.#debug}>`;
+    return `<EventLoop #${this._id} ${this.#closed ? 'closed' : 'open'} tasks=${this._taskCount + this._weakTasks.size} timers=${this.#timers.live} debug=${this.#debug}>`;
   }
 
   /** @internal */
   _close(): void {
     this.#closed = true;
     this.clock.schedule(null, this);
+    this.clock.close?.();
   }
 
   /** @internal */
@@ -281,18 +284,33 @@ export class EventLoop implements ClockHost {
         t,
       );
     } else {
-      this._tasks.add(t);
+      const head = this._taskHead;
+      t._nextLive = head;
+      if (head !== null) head._prevLive = t;
+      this._taskHead = t;
+      this._taskCount++;
     }
   }
 
   /** @internal */
   _untrack(t: Task<unknown>): void {
-    if (!this._tasks.delete(t) && this._weakTasks.delete(t._id)) pendingTaskRegistry.unregister(t);
+    const prev = t._prevLive;
+    const next = t._nextLive;
+    if (prev !== null || this._taskHead === t) {
+      if (prev !== null) prev._nextLive = next;
+      else this._taskHead = next;
+      if (next !== null) next._prevLive = prev;
+      t._prevLive = t._nextLive = null;
+      this._taskCount--;
+    } else if (this._weakTasks.delete(t._id)) {
+      pendingTaskRegistry.unregister(t);
+    }
   }
 
   /** @internal */
   _liveTasks(): Task<unknown>[] {
-    const out = [...this._tasks];
+    const out: Task<unknown>[] = [];
+    for (let t = this._taskHead; t !== null; t = t._nextLive) out.push(t);
     for (const ref of this._weakTasks.values()) {
       const t = ref.deref();
       if (t !== undefined) out.push(t);
