@@ -155,7 +155,12 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
     this._retrieved();
     if (this._state < DONE) {
       const cur = taskStorage.getStore();
-      if (cur !== undefined && cur !== (this as unknown as Task<unknown>)) {
+      if (cur === (this as unknown as Task<unknown>)) {
+        return Promise.reject(
+          new InvalidStateError(`${this._label()} cannot await itself (it would wait forever)`),
+        ).then(onfulfilled, onrejected);
+      }
+      if (cur !== undefined) {
         if (cur._mustCancel) {
           return Promise.reject(cur._takeCancel()).then(onfulfilled, onrejected);
         }

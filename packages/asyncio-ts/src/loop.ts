@@ -17,6 +17,7 @@ import { TimerHeap, SCHEDULED, CANCELLED, FIRED, type TimerEntry } from './_inte
 import type { Task, TaskOptions } from './tasks.js';
 import type { Future } from './futures.js';
 import { loopHooks } from './_internal/hooks.js';
+import { taskStorage } from './_internal/current.js';
 
 /** @internal Anything the loop can run from its ready queue. */
 export interface Runnable {
@@ -332,7 +333,13 @@ export class EventLoop implements ClockHost {
     }
   }
 
+  // Callbacks and timers run outside any task's context: the Node immediate or
+  // timer that drives them was created inside whichever task scheduled first.
   readonly #flush = (): void => {
+    taskStorage.exit(this.#runReady);
+  };
+
+  readonly #runReady = (): void => {
     const q = this.#ready;
     this.#ready = this.#spare;
     this.#flushScheduled = false;
@@ -367,6 +374,10 @@ export class EventLoop implements ClockHost {
 
   /** @internal ClockHost: runs every timer that is due. */
   fire(): void {
+    taskStorage.exit(this.#fireDue);
+  }
+
+  readonly #fireDue = (): void => {
     const timers = this.#timers;
     const limit = this.clock.now() + (this.clock instanceof RealClock ? 1 : 0);
     this.#armedFor = Infinity;
@@ -391,7 +402,7 @@ export class EventLoop implements ClockHost {
     } else {
       this.clock.schedule(null, this);
     }
-  }
+  };
 
   /** @internal ClockHost */
   busy(): boolean {
