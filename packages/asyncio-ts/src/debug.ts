@@ -11,74 +11,226 @@ import { loopHooks } from './_internal/hooks.js';
 import { _ambientLoop, type EventLoop, type Runnable } from './loop.js';
 import type { Task } from './tasks.js';
 import { DONE } from './futures.js';
+import { Task as TaskClass } from './tasks.js';
+import { fileURLToPath } from 'node:url';
+import { toMillisecondsRequired, type Duration } from './durations.js';
 
 const debugLoops = new Set<EventLoop>();
 let hook: AsyncHook | null = null;
 const starts: number[] = [];
 const owners: (Task<unknown> | undefined)[] = [];
+/** reports made while the current outermost callback ran (no double reports) */
+let reportedInCallback = 0;
 
-function report(loop: EventLoop, what: string, ms: number, task: Task<unknown> | undefined): void {
-  const who =
-    task !== undefined
-      ? `task '${task.name}'${task._createdAt !== undefined ? ` (created at ${firstFrame(task._createdAt)})` : ''}`
-      : 'code outside any task';
-  loop.callExceptionHandler({
-    message: `The event loop was blocked for ${ms.toFixed(0)} ms by ${who} in ${what} (slowCallbackDuration ${loop.slowCallbackDuration} ms)`,
-    ...(task !== undefined ? { task } : {}),
-  });
+// Frames of this library are skipped when naming where something happened.
+const LIB_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+/** What a blocked-loop watcher reports. */
+export interface BlockedLoopReport {
+  /** How long the loop was blocked, in real milliseconds. */
+  durationMs: number;
+  /** The task that was running, when one was. */
+  task: Task<unknown> | undefined;
+  /** Where that task was created (`file:line:col`), when known. */
+  createdAt: string | undefined;
+  /** What ran: `'a task step'`, `'its first step'` or `'a callback'`. */
+  what: string;
 }
 
-function firstFrame(stack: string): string {
+interface Watcher {
+  threshold: number;
+  onBlocked: (r: BlockedLoopReport) => void;
+}
+const watchers = new Set<Watcher>();
+
+function siteOf(stack: string | undefined): string | undefined {
+  if (stack === undefined) return undefined;
   const lines = stack.split('\n').map((l) => l.trim());
   const frame = lines.find(
-    (l) => l.startsWith('at ') && !l.includes('/asyncio-ts/') && !l.includes('node:'),
+    (l) =>
+      l.startsWith('at ') &&
+      !l.includes(LIB_DIR) &&
+      !l.includes('node:') &&
+      !l.includes('(<anonymous>)'),
   );
-  return frame?.slice(3) ?? lines[1]?.slice(3) ?? 'unknown';
+  if (frame === undefined) return undefined;
+  const m = /\((.*)\)$/.exec(frame);
+  return m !== null ? m[1] : frame.slice(3);
 }
 
-function enableHook(): void {
-  if (hook !== null) return;
-  hook = createHook({
-    before() {
-      starts.push(performance.now());
-      owners.push(taskStorage.getStore());
-    },
-    after() {
-      const t0 = starts.pop();
-      const task = owners.pop();
-      if (t0 === undefined) return;
-      const ms = performance.now() - t0;
-      const loop = task?._loop ?? _ambientLoop();
-      if (debugLoops.has(loop) && ms > loop.slowCallbackDuration)
-        report(loop, 'one step', ms, task);
-    },
-  });
-  hook.enable();
+function blocked(ms: number, task: Task<unknown> | undefined, what: string): void {
+  const loop = task?._loop ?? _ambientLoop();
+  const createdAt = siteOf(task?._createdAt);
+  let reported = false;
+  if (debugLoops.has(loop) && ms > loop.slowCallbackDuration) {
+    reported = true;
+    const who =
+      task !== undefined
+        ? `task '${task.name}'${createdAt !== undefined ? ` (created at ${createdAt})` : ''}`
+        : 'code outside any task';
+    loop.callExceptionHandler({
+      message: `The event loop was blocked for ${ms.toFixed(0)} ms by ${who} in ${what} (slowCallbackDuration ${loop.slowCallbackDuration} ms)`,
+      ...(task !== undefined ? { task } : {}),
+    });
+  }
+  for (const w of watchers) {
+    if (ms > w.threshold) {
+      reported = true;
+      w.onBlocked(Object.freeze({ durationMs: ms, task, createdAt, what }));
+    }
+  }
+  if (reported) reportedInCallback++;
 }
 
-loopHooks.setDebug = (loop: EventLoop, on: boolean): void => {
-  if (on) debugLoops.add(loop);
-  else debugLoops.delete(loop);
+function updateHook(): void {
+  const on = debugLoops.size > 0 || watchers.size > 0;
+  loopHooks.measure = on;
+  loopHooks.recordSites = on;
   setCancelStackCapture(debugLoops.size > 0);
-  if (debugLoops.size > 0) enableHook();
-  else if (hook !== null) {
+  if (on && hook === null) {
+    hook = createHook({
+      before() {
+        if (starts.length === 0) reportedInCallback = 0;
+        starts.push(performance.now());
+        owners.push(taskStorage.getStore());
+      },
+      after() {
+        const t0 = starts.pop();
+        const task = owners.pop();
+        if (t0 === undefined) return;
+        const ms = performance.now() - t0;
+        // A step of the ready queue already reported inside this callback.
+        if (starts.length === 0 && reportedInCallback > 0) return;
+        blocked(ms, task, task !== undefined ? 'a task step' : 'a callback');
+      },
+    });
+    hook.enable();
+  } else if (!on && hook !== null) {
     hook.disable();
     hook = null;
     starts.length = 0;
     owners.length = 0;
   }
+}
+
+/**
+ * Watches for a blocked event loop, outside debug mode too: whenever a callback or
+ * a task step runs longer than `threshold`, `onBlocked` is told how long and which
+ * task (name and creation site) it was. Returns a function that stops watching.
+ * While no watcher and no debug loop is active, none of this costs anything.
+ *
+ * @example
+ * ```ts
+ * const stop = watchBlockedLoop({ threshold: 50, onBlocked: (r) =>
+ *   console.warn(`blocked ${r.durationMs.toFixed(0)} ms by ${r.task?.name ?? '?'} (${r.createdAt})`) });
+ * ```
+ */
+export function watchBlockedLoop(opts: {
+  threshold?: Duration;
+  onBlocked: (report: BlockedLoopReport) => void;
+}): () => void {
+  if (typeof opts?.onBlocked !== 'function')
+    throw new TypeError('watchBlockedLoop needs an onBlocked function');
+  const w: Watcher = {
+    threshold: toMillisecondsRequired(opts.threshold ?? 100, 'threshold'),
+    onBlocked: opts.onBlocked,
+  };
+  watchers.add(w);
+  updateHook();
+  return () => {
+    watchers.delete(w);
+    updateHook();
+  };
+}
+
+loopHooks.setDebug = (loop: EventLoop, on: boolean): void => {
+  if (on) debugLoops.add(loop);
+  else debugLoops.delete(loop);
+  updateHook();
 };
 
-loopHooks.runReadyDebug = (loop: EventLoop, q: Runnable[]): void => {
+loopHooks.runReadyMeasured = (_loop: EventLoop, q: Runnable[]): void => {
   for (let i = 0; i < q.length; i++) {
     const r = q[i]!;
     const t0 = performance.now();
     r._run();
     const ms = performance.now() - t0;
-    if (ms > loop.slowCallbackDuration) {
-      const task =
-        (r as Partial<Task<unknown>>)._fn !== undefined ? (r as Task<unknown>) : undefined;
-      report(loop, task !== undefined ? 'its first step' : 'a callback', ms, task);
+    const task = r instanceof TaskClass ? (r as Task<unknown>) : undefined;
+    blocked(ms, task, task !== undefined ? 'its first step' : 'a callback');
+  }
+};
+
+// ---- library calls a task never awaited (debug mode) ----
+
+interface Tracked {
+  desc: string;
+  site: string | undefined;
+  taskName: string;
+  loop: EventLoop;
+  awaited: boolean;
+}
+
+const neverAwaited = new FinalizationRegistry<Tracked>((t) => {
+  if (!t.awaited) reportNeverAwaited(t);
+});
+const opsByTask = new WeakMap<Task<unknown>, TrackedPromise<unknown>[]>();
+
+function reportNeverAwaited(t: Tracked): void {
+  t.loop.callExceptionHandler({
+    message: `task '${t.taskName}' started ${t.desc} but never awaited it${t.site !== undefined ? ` (at ${t.site})` : ''}: a missing await?`,
+  });
+}
+
+/** A promise that knows whether anyone awaited it (debug mode only). */
+class TrackedPromise<T> extends Promise<T> {
+  _info: Tracked | undefined;
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+  override then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const info = this._info;
+    if (info !== undefined && !info.awaited) {
+      info.awaited = true;
+      neverAwaited.unregister(info);
+    }
+    return super.then(onfulfilled, onrejected);
+  }
+}
+
+loopHooks.trackedPromise = <T>(
+  task: Task<unknown>,
+  executor: (res: (v: T) => void, rej: (e: unknown) => void) => void,
+  desc: string,
+): Promise<T> => {
+  const p = new TrackedPromise<T>(executor);
+  const info: Tracked = {
+    desc,
+    site: siteOf(new Error().stack),
+    taskName: task.name,
+    loop: task._loop,
+    awaited: false,
+  };
+  p._info = info;
+  neverAwaited.register(p, info, info);
+  let list = opsByTask.get(task);
+  if (list === undefined) opsByTask.set(task, (list = []));
+  list.push(p);
+  return p;
+};
+
+loopHooks.taskEnded = (task: Task<unknown>): void => {
+  const list = opsByTask.get(task);
+  if (list === undefined) return;
+  opsByTask.delete(task);
+  for (const p of list) {
+    const info = p._info!;
+    if (!info.awaited) {
+      info.awaited = true; // reported once
+      neverAwaited.unregister(info);
+      reportNeverAwaited(info);
     }
   }
 };

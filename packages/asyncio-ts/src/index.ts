@@ -61,5 +61,5 @@ export { timeout, timeoutAt, Timeout } from './timeouts.js';
 export { TaskGroup } from './taskgroups.js';
 export { ContextVar, Token } from './context.js';
 export { run, type RunOptions } from './runners.js';
-export { formatTaskTree } from './debug.js';
+export { formatTaskTree, watchBlockedLoop, type BlockedLoopReport } from './debug.js';
 export { getRunningLoop } from './running.js';

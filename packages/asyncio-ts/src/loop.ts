@@ -343,8 +343,8 @@ export class EventLoop implements ClockHost {
     const q = this.#ready;
     this.#ready = this.#spare;
     this.#flushScheduled = false;
-    if (this.#debug) {
-      loopHooks.runReadyDebug!(this, q);
+    if (loopHooks.measure) {
+      loopHooks.runReadyMeasured!(this, q);
     } else {
       for (let i = 0; i < q.length; i++) q[i]!._run();
     }

@@ -149,7 +149,7 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
       return;
     }
     this._state = RUNNING;
-    taskStorage.run(this as Task<unknown>, startBody, this as Task<unknown>);
+    taskStorage.run(this, startBody, this as Task<unknown>);
   }
 
   /** @internal Takes a pending, undelivered cancellation. */
@@ -182,6 +182,7 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
   /** @internal */
   _end(state: number, value: unknown): void {
     this._loop._untrack(this);
+    if (this._createdAt !== undefined) loopHooks.taskEnded?.(this);
     const ac = this._ac;
     if (ac !== null && !ac.signal.aborted) ac.abort(new CancelledError('the task has finished'));
     this._complete(state, value);
@@ -245,7 +246,7 @@ export function _newTask<T>(
     throw new TypeError(`createTask needs a function, e.g. createTask(() => work()); got ${what}`);
   }
   const t = new Task<T>(loop, fn, opts?.name, parent);
-  if (loop.getDebug()) t._createdAt = new Error('created here').stack;
+  if (loopHooks.recordSites) t._createdAt = new Error('created here').stack;
   loop._track(t);
   if (opts?.eager === true) t._run();
   else loop._schedule(t);

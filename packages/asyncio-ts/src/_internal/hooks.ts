@@ -10,5 +10,15 @@ export const loopHooks: {
   createFuture?: <T>(loop: EventLoop) => Future<T>;
   createDefaultExecutor?: (loop: EventLoop) => Executor;
   setDebug?: (loop: EventLoop, on: boolean) => void;
-  runReadyDebug?: (loop: EventLoop, q: Runnable[]) => void;
-} = {};
+  runReadyMeasured?: (loop: EventLoop, q: Runnable[]) => void;
+  trackedPromise?: <T>(
+    task: Task<unknown>,
+    executor: (res: (v: T) => void, rej: (e: unknown) => void) => void,
+    desc: string,
+  ) => Promise<T>;
+  taskEnded?: (task: Task<unknown>) => void;
+  /** true while debug mode or a blocked-loop watcher is on */
+  measure: boolean;
+  /** record where tasks are created */
+  recordSites: boolean;
+} = { measure: false, recordSites: false };

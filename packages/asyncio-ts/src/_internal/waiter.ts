@@ -5,6 +5,7 @@
 // CancelledError. This is what makes every library await a cancellation point.
 import { CancelledError } from '../errors.js';
 import type { Task } from '../tasks.js';
+import { loopHooks } from './hooks.js';
 
 let capturedResolve: (v: never) => void;
 let capturedReject: (e: unknown) => void;
@@ -23,7 +24,10 @@ export class Waiter<T = unknown> {
 
   /** Creates the promise and registers as the task's current wait. */
   suspend(task: Task<unknown> | undefined): Promise<T> {
-    const p = new Promise<T>(capture);
+    const p =
+      task !== undefined && task._createdAt !== undefined && task._loop.getDebug()
+        ? loopHooks.trackedPromise!<T>(task, capture, this.describe())
+        : new Promise<T>(capture);
     this.resolve = capturedResolve as (v: T) => void;
     this.reject = capturedReject;
     this.promise = p;
