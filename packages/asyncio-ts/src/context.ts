@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import { InvalidStateError } from './errors.js';
 import { taskStorage } from './_internal/current.js';
-import { rootContext, type ContextMap } from './tasks.js';
+import { rootContext, type ContextMap, type Task } from './tasks.js';
 
 const MISSING: unique symbol = Symbol('missing');
 
@@ -15,13 +15,14 @@ export class Token<T> {
   /** The variable this token belongs to. */
   readonly var: ContextVar<T>;
   /** @internal */ readonly _old: T | typeof MISSING;
-  /** @internal */ readonly _map: ContextMap;
+  /** @internal the task (or the root context) it was made in */
+  readonly _owner: object;
   /** @internal */ _used = false;
   /** @internal */
-  constructor(v: ContextVar<T>, old: T | typeof MISSING, map: ContextMap) {
+  constructor(v: ContextVar<T>, old: T | typeof MISSING, owner: object) {
     this.var = v;
     this._old = old;
-    this._map = map;
+    this._owner = owner;
   }
   /** The value before `set`, or `Token.MISSING`. */
   get oldValue(): T | typeof MISSING {
@@ -31,9 +32,20 @@ export class Token<T> {
   static readonly MISSING: typeof MISSING = MISSING;
 }
 
+/** The context the caller is in: its task, or the root (outside any task). */
+function currentOwner(): Task<unknown> | typeof rootContext {
+  return taskStorage.getStore() ?? rootContext;
+}
+
 function currentMap(write: boolean): ContextMap {
   const task = taskStorage.getStore();
-  if (task === undefined) return rootContext.map;
+  if (task === undefined) {
+    if (write && !rootContext.own) {
+      rootContext.map = new Map(rootContext.map);
+      rootContext.own = true;
+    }
+    return rootContext.map;
+  }
   if (write && !task._ownContext) {
     task._context = new Map(task._context);
     task._ownContext = true;
@@ -85,7 +97,7 @@ export class ContextVar<T> {
     const m = currentMap(true);
     const old = m.has(this) ? (m.get(this) as T) : MISSING;
     m.set(this, value);
-    return new Token(this, old, m);
+    return new Token(this, old, currentOwner());
   }
 
   /**
@@ -103,12 +115,12 @@ export class ContextVar<T> {
         `the Token belongs to ContextVar '${token.var.name}', not '${this.name}'`,
       );
     }
-    const m = currentMap(false);
-    if (token._map !== m) {
+    if (token._owner !== currentOwner()) {
       throw new InvalidStateError(
         `the Token of ContextVar '${this.name}' was created in a different context`,
       );
     }
+    const m = currentMap(true);
     token._used = true;
     if (token._old === MISSING) m.delete(this);
     else m.set(this, token._old);

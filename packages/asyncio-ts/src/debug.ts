@@ -250,6 +250,7 @@ loopHooks.taskEnded = (task: Task<unknown>): void => {
 export function formatTaskTree(loop?: EventLoop): string {
   const l = loop ?? taskStorage.getStore()?._loop ?? _ambientLoop();
   const tasks = l._liveTasks().filter((t) => t._state < DONE);
+  tasks.sort((a, b) => a._id - b._id); // oldest first
   const live = new Set(tasks);
   const children = new Map<Task<unknown> | undefined, Task<unknown>[]>();
   for (const t of tasks) {

@@ -40,7 +40,10 @@ class ExitWaiter extends Waiter<void> {
  * Also usable as `await using tg = new TaskGroup()` inside a task. Note the one
  * difference: JavaScript does not tell a disposer that the block threw, so with
  * `await using` an error thrown by the block itself does not cancel the children
- * (the group still waits for them); `TaskGroup.run` has no such gap.
+ * (the group still waits for them); `TaskGroup.run` has no such gap. And when a
+ * child fails, the block is cancelled and the disposer throws the `ExceptionGroup`,
+ * so JavaScript reports a `SuppressedError` whose `.error` is the `ExceptionGroup`
+ * (and `.suppressed` the block's `CancelledError`).
  *
  * Cancellation: waiting for the children at the end is a cancellation point; a
  * cancellation there cancels the children and waits for them again.

@@ -29,7 +29,7 @@ export type ContextMap = Map<unknown, unknown>;
 let taskIds = 0;
 
 /** @internal */
-export const rootContext: { map: ContextMap } = { map: new Map() };
+export const rootContext: { map: ContextMap; own: boolean } = { map: new Map(), own: true };
 
 /**
  * A running coroutine: the unit of concurrency. Create one with `createTask`; await
@@ -77,7 +77,15 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
     this._name = name;
     this._id = ++taskIds;
     this._parent = parent;
-    this._context = parent !== undefined ? parent._context : rootContext.map;
+    // Copy-on-write: the new task shares its creator's values until either side
+    // sets one; then that side copies the map first.
+    if (parent !== undefined) {
+      this._context = parent._context;
+      parent._ownContext = false;
+    } else {
+      this._context = rootContext.map;
+      rootContext.own = false;
+    }
   }
 
   /** The task's name. */
