@@ -11,7 +11,7 @@ import type { EventLoop } from './loop.js';
 import type { Task } from './tasks.js';
 import { Waiter } from './_internal/waiter.js';
 import { loopHooks } from './_internal/hooks.js';
-import { _ambientLoop } from './loop.js';
+import { _ambientLoop, Handle } from './loop.js';
 
 /** @internal */ export const PENDING = 0;
 /** @internal */ export const RUNNING = 1;
@@ -192,6 +192,7 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
     if (d === null) {
       const promise = new Promise<unknown>(dCapture);
       d = this._deferred = { promise, resolve: dRes, reject: dRej };
+      dRes = dRej = undefined as never; // do not keep the promise alive from module scope
     }
     return d.promise;
   }
@@ -220,7 +221,9 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
 
   /** @internal */
   _invoke(cb: AnyCallback): void {
-    if (typeof cb === 'function') this._loop.callSoon(cb as DoneCallback<this>, this);
+    // Scheduled directly (not through callSoon): a future may finish after its loop closed.
+    if (typeof cb === 'function')
+      this._loop._schedule(new Handle(this._loop, cb as (...a: never[]) => void, [this]));
     else cb._onDone(this);
   }
 
@@ -347,6 +350,9 @@ const unretrieved = {
   refs: new Set<WeakRef<BaseFuture<unknown>>>(),
   byFuture: new WeakMap<BaseFuture<unknown>, WeakRef<BaseFuture<unknown>>>(),
   track(f: BaseFuture<unknown>): void {
+    // Format the stack now: until then V8 keeps the frames' receivers (the task
+    // itself) reachable from the error, and the task could never be collected.
+    if (f._value instanceof Error) void f._value.stack;
     const ref = new WeakRef(f);
     this.refs.add(ref);
     this.byFuture.set(f, ref);

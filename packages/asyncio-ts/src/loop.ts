@@ -154,6 +154,7 @@ export class EventLoop implements ClockHost {
 
   /** Runs `cb(...args)` on the next turn of the loop. */
   callSoon<A extends unknown[]>(cb: (...args: A) => void, ...args: A): Handle {
+    this.#checkOpen('callSoon');
     const h = new Handle(this, cb as unknown as (...args: never[]) => void, args);
     this._schedule(h);
     return h;
@@ -171,6 +172,7 @@ export class EventLoop implements ClockHost {
 
   /** Runs `cb(...args)` when `loop.time()` reaches `when`. */
   callAt<A extends unknown[]>(when: number, cb: (...args: A) => void, ...args: A): TimerHandle {
+    this.#checkOpen('callAt');
     if (typeof when !== 'number' || Number.isNaN(when)) {
       throw new TypeError(`callAt needs a loop time in ms, got ${String(when)}`);
     }
@@ -259,6 +261,12 @@ export class EventLoop implements ClockHost {
     loopHooks.setDebug?.(this, on);
   }
 
+  #checkOpen(what: string): void {
+    if (this.#closed) {
+      throw new InvalidStateError(`${what}: the event loop is closed (its run() has ended)`);
+    }
+  }
+
   /** True once the loop was closed (its `run()` ended). */
   isClosed(): boolean {
     return this.#closed;
@@ -271,6 +279,8 @@ export class EventLoop implements ClockHost {
   /** @internal */
   _close(): void {
     this.#closed = true;
+    this.#timers.clear();
+    this.#armedFor = Infinity;
     this.clock.schedule(null, this);
     this.clock.close?.();
   }
@@ -365,6 +375,7 @@ export class EventLoop implements ClockHost {
 
   /** @internal */
   _cancelTimer(e: TimerEntry): void {
+    if (e.state !== SCHEDULED) return;
     e.state = CANCELLED;
     if (this.#timers.cancelled()) {
       this.#armedFor = Infinity;

@@ -79,7 +79,11 @@ export async function run<T>(main: () => Promise<T> | T, opts: RunOptions = {}):
     try {
       return (await mainTask._promise()) as T;
     } catch (e) {
-      if (interrupts > 0 && isCancelled(e)) process.exitCode = 130;
+      if (interrupts > 0 && isCancelled(e)) {
+        process.exitCode = 130;
+        // An uncaught rejection would otherwise end the process with code 1.
+        process.once('exit', setInterruptedExitCode);
+      }
       throw e;
     }
   } finally {
@@ -98,6 +102,10 @@ export async function run<T>(main: () => Promise<T> | T, opts: RunOptions = {}):
       loop.setDebug(false);
     }
   }
+}
+
+function setInterruptedExitCode(): void {
+  process.exitCode = 130;
 }
 
 async function cancelRemaining(loop: EventLoop, mainTask: Task<unknown> | null): Promise<void> {

@@ -66,6 +66,13 @@ export class TimerHeap {
     return false;
   }
 
+  /** Cancels every entry (the loop is closing). */
+  clear(): void {
+    for (const e of this.items) if (e.state === SCHEDULED) e.state = CANCELLED;
+    this.items = [];
+    this.live = 0;
+  }
+
   #siftDown(e: TimerEntry, i: number): void {
     const a = this.items;
     const n = a.length;

@@ -30,6 +30,8 @@ export class Waiter<T = unknown> {
         : new Promise<T>(capture);
     this.resolve = capturedResolve as (v: T) => void;
     this.reject = capturedReject;
+    // Do not keep the last promise alive from module scope.
+    capturedResolve = capturedReject = undefined as never;
     this.promise = p;
     if (task !== undefined) {
       this.task = task;
