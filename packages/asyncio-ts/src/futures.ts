@@ -223,7 +223,7 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
   _invoke(cb: AnyCallback): void {
     // Scheduled directly (not through callSoon): a future may finish after its loop closed.
     if (typeof cb === 'function')
-      this._loop._schedule(new Handle(this._loop, cb as (...a: never[]) => void, [this]));
+      this._loop._schedule(new Handle(this._loop, cb, [this]));
     else cb._onDone(this);
   }
 
