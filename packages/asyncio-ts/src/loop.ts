@@ -417,8 +417,16 @@ export class EventLoop implements ClockHost {
 
   /** @internal ClockHost */
   busy(): boolean {
+    return this.#ready.length > 0 || this._quiescenceWaiters > 0;
+  }
+
+  /** @internal callbacks ready to run */
+  _hasReady(): boolean {
     return this.#ready.length > 0;
   }
+
+  /** @internal tasks inside waitAllTasksBlocked(): time must not jump meanwhile */
+  _quiescenceWaiters = 0;
 }
 
 const pendingTaskRegistry = new FinalizationRegistry<{

@@ -54,6 +54,7 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
   /** @internal */ readonly _id: number;
   /** @internal the library await the task is blocked in */ _waiter: Waiter<unknown> | null = null;
   /** @internal */ _mustCancel = false;
+  /** @internal a delivered CancelledError has not reached the body yet */ _cancelInFlight = false;
   /** @internal */ _cancelMsg: string | undefined = undefined;
   /** @internal */ _numCancels = 0;
   /** @internal */ _ac: AbortController | null = null;
@@ -121,8 +122,15 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
     this._numCancels++;
     const ac = this._ac;
     if (ac !== null && !ac.signal.aborted) ac.abort(new CancelledError(msg ?? ''));
+    // One CancelledError is already on its way to the body: as in asyncio, a second
+    // cancel() before the task resumes only counts.
+    if (this._cancelInFlight) return true;
     const w = this._waiter;
-    if (w !== null && w.onCancel(msg ?? '')) return true;
+    if (w !== null && w.onCancel(msg ?? '')) {
+      // A waiter that left (rather than forwarding to what it awaits) has rejected.
+      if (this._waiter !== w) markInFlight(this);
+      return true;
+    }
     this._mustCancel = true;
     this._cancelMsg = msg;
     return true;
@@ -142,7 +150,12 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
   uncancel(): number {
     if (this._numCancels > 0) {
       this._numCancels--;
-      if (this._numCancels === 0) this._mustCancel = false;
+      if (this._numCancels === 0) {
+        this._mustCancel = false;
+        // The cancellation was absorbed (by a timeout, a task group): hand out a
+        // fresh signal from now on, or every later fetch(url, { signal }) would fail.
+        if (this._ac !== null && this._ac.signal.aborted && this._state < DONE) this._ac = null;
+      }
     }
     return this._numCancels;
   }
@@ -208,6 +221,19 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
 // wrapper or per-task closures: a reaction registered inside the task's ALS context
 // runs in that context, so the handler finds its task with getStore(). This saves
 // about 400 bytes per pending task (measured: bench/RESULTS.md, W2).
+// Tasks whose CancelledError is on its way; cleared once the microtasks that resume
+// them have run (one batch, no closure per cancellation).
+let inFlight: Task<unknown>[] = [];
+function markInFlight(t: Task<unknown>): void {
+  t._cancelInFlight = true;
+  if (inFlight.push(t) === 1) queueMicrotask(clearInFlight);
+}
+function clearInFlight(): void {
+  const list = inFlight;
+  inFlight = [];
+  for (let i = 0; i < list.length; i++) list[i]!._cancelInFlight = false;
+}
+
 function startBody(task: Task<unknown>): void {
   let r: unknown;
   try {

@@ -18,9 +18,16 @@ import { getRunningLoop } from '../running.js';
  */
 export async function waitAllTasksBlocked(turns = 3): Promise<void> {
   const loop = getRunningLoop();
-  let quiet = 0;
-  while (quiet < turns) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    quiet = loop.busy() ? 0 : quiet + 1;
+  // An autojumping VirtualClock does not jump while someone waits here (as in
+  // Trio): the other tasks are still blocked when this returns.
+  loop._quiescenceWaiters++;
+  try {
+    let quiet = 0;
+    while (quiet < turns) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      quiet = loop._hasReady() ? 0 : quiet + 1;
+    }
+  } finally {
+    loop._quiescenceWaiters--;
   }
 }
