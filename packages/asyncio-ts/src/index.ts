@@ -63,3 +63,40 @@ export { ContextVar, Token } from './context.js';
 export { run, type RunOptions } from './runners.js';
 export { formatTaskTree, watchBlockedLoop, type BlockedLoopReport } from './debug.js';
 export { getRunningLoop } from './running.js';
+
+// Coordination: locks, semaphores, barriers, queues, rate limits, retry, bounded map.
+export {
+  Lock,
+  Event,
+  Condition,
+  type LockStatistics,
+  type EventStatistics,
+  type ConditionStatistics,
+} from './locks.js';
+export { Semaphore, BoundedSemaphore, type SemaphoreStatistics } from './semaphores.js';
+export { Barrier, type BarrierStatistics } from './barrier.js';
+export {
+  Queue,
+  PriorityQueue,
+  LifoQueue,
+  type QueueOptions,
+  type PriorityQueueOptions,
+  type QueueStatistics,
+} from './queues.js';
+export {
+  RateLimiter,
+  TokenBucket,
+  type RateLimiterStatistics,
+  type TokenBucketOptions,
+  type TokenBucketStatistics,
+} from './ratelimit.js';
+export {
+  KeyedLimiter,
+  type KeyedLimiterOptions,
+  type KeyLimits,
+  type KeyStatistics,
+  type KeyedLimiterStatistics,
+  type Release,
+} from './keyed-limiter.js';
+export { retry, type RetryOptions } from './retry.js';
+export { map, type MapOptions, type MapIterator, type MapStatistics } from './map.js';

@@ -45,8 +45,9 @@ export const rootContext: { map: ContextMap; own: boolean } = { map: new Map(), 
  * Cancellation: `cancel()` arrives as `CancelledError` at the library await the task
  * is blocked in (sleep, a queue, a lock, another task...), or at its next one if it
  * is running or awaiting a foreign promise. A body that catches it and returns
- * normally completes normally. Awaiting a task is a cancellation point, and
- * cancelling the awaiting task cancels the awaited one.
+ * normally completes normally, and so does a body that returns before any library
+ * await could deliver it (nothing it was handed is dropped). Awaiting a task is a
+ * cancellation point, and cancelling the awaiting task cancels the awaited one.
  */
 export class Task<T> extends BaseFuture<T> implements Runnable {
   /** @internal */ _fn: (() => Promise<T> | T) | null;
@@ -186,11 +187,13 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
     if (isError) {
       if (isCancelled(value)) this._finishCancelled(value);
       else this._end(FAILED, value);
-    } else if (this._mustCancel) {
-      // Cancelled after its last library await: it ends cancelled, as in asyncio.
-      this._mustCancel = false;
-      this._finishCancelled(new CancelledError(this._cancelMsg ?? ''));
     } else {
+      // A cancellation that never reached a library await does not turn a normal
+      // return into a cancellation: what the body returns may be a queue item or a
+      // permit it was handed just before the cancel() (asyncio would have thrown at
+      // that await; here the handoff has already happened), and dropping it would
+      // lose it. The request still shows in cancelling().
+      this._mustCancel = false;
       this._end(DONE, value);
     }
   }
