@@ -13,7 +13,7 @@ import { BaseFuture, DONE, FAILED, type DoneListener } from './futures.js';
 import type { Future } from './futures.js';
 import { createTask, type Task } from './tasks.js';
 import { timeout } from './timeouts.js';
-import type { EventLoop } from './loop.js';
+import { _ambientLoop, type EventLoop } from './loop.js';
 
 /**
  * Anything these functions wait for: a task, a future, any promise-like, or a
@@ -427,8 +427,8 @@ export function asCompleted<T>(
   const ms = toMilliseconds(opts?.timeout, 'asCompleted timeout');
   const futures = new Set<Task<T>>();
   for (const aw of aws) futures.add(ensureFuture(aw) as Task<T>);
-  const loop = taskStorage.getStore()?._loop ?? [...futures][0]?._loop;
-  return new AsCompleted<T>(futures, loop ?? (undefined as unknown as EventLoop), ms);
+  const loop = taskStorage.getStore()?._loop ?? [...futures][0]?._loop ?? _ambientLoop();
+  return new AsCompleted<T>(futures, loop, ms);
 }
 
 // ---- shield ----
