@@ -222,8 +222,7 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
   /** @internal */
   _invoke(cb: AnyCallback): void {
     // Scheduled directly (not through callSoon): a future may finish after its loop closed.
-    if (typeof cb === 'function')
-      this._loop._schedule(new Handle(this._loop, cb, [this]));
+    if (typeof cb === 'function') this._loop._schedule(new Handle(this._loop, cb, [this]));
     else cb._onDone(this);
   }
 
