@@ -1,0 +1,194 @@
+/**
+ * SQL as tagged templates: values become parameters in each dialect's placeholder
+ * style (`$1` for PostgreSQL, `?` for MySQL and SQLite) and are never spliced into
+ * the SQL text; identifiers go through {@link identifier}; fragments compose.
+ *
+ * @example
+ * ```ts
+ * const where = sql`status = ${status} AND created_at > ${since}`;
+ * const q = sql`SELECT * FROM ${identifier('orders')} WHERE ${where} ORDER BY id`;
+ * // PostgreSQL: SELECT * FROM "orders" WHERE status = $1 AND created_at > $2 ORDER BY id
+ * ```
+ *
+ * @module
+ */
+import { inspect } from 'node:util';
+import type { Dialect } from './driver.js';
+
+const IDENT = Symbol('identifier');
+
+/** A quoted identifier (table, column, schema name), made by {@link identifier}. */
+export interface Identifier {
+  readonly [IDENT]: readonly string[];
+}
+
+type Part = string | Identifier | { readonly value: unknown };
+
+/**
+ * A piece of SQL with its parameters, made by the {@link sql} tag. Put a fragment
+ * inside another `sql` template to compose them.
+ */
+export class Sql {
+  /** @internal text, identifiers and parameters, in order */
+  readonly _parts: readonly Part[];
+  /** @internal */
+  constructor(parts: readonly Part[]) {
+    this._parts = parts;
+  }
+
+  /** The parameter values, in order. */
+  get values(): unknown[] {
+    const out: unknown[] = [];
+    for (const p of this._parts) if (typeof p === 'object' && 'value' in p) out.push(p.value);
+    return out;
+  }
+
+  /** The statement as a dialect would receive it: `{ text, values }`. */
+  compile(dialect: Dialect): CompiledSql {
+    return compile(this, dialect);
+  }
+
+  /** The PostgreSQL form, for logs (`<Sql SELECT ... $1>`). */
+  toString(): string {
+    return `<Sql ${compile(this, 'postgres').text}>`;
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
+}
+
+/** A statement ready for a driver. */
+export interface CompiledSql {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+function isIdentifier(v: unknown): v is Identifier {
+  return typeof v === 'object' && v !== null && IDENT in v;
+}
+
+/**
+ * The SQL tag: `` sql`SELECT * FROM t WHERE id = ${id}` ``. Each `${value}` becomes
+ * a parameter; a `${fragment}` made by `sql`, {@link identifier} or {@link join} is
+ * inserted as SQL.
+ *
+ * @example
+ * ```ts
+ * const byEmail = (email: string) => sql`email = ${email}`;
+ * await db.query(sql`SELECT id FROM users WHERE ${byEmail("o'brien@example.com")}`);
+ * ```
+ */
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
+  const parts: Part[] = [];
+  for (let i = 0; i < strings.length; i++) {
+    const s = strings[i]!;
+    if (s !== '') parts.push(s);
+    if (i < values.length) pushValue(parts, values[i]);
+  }
+  return new Sql(parts);
+}
+
+function pushValue(parts: Part[], v: unknown): void {
+  if (v instanceof Sql) for (const p of v._parts) parts.push(p);
+  else if (isIdentifier(v)) parts.push(v);
+  else parts.push({ value: v });
+}
+
+/**
+ * A quoted identifier: `identifier('users')`, or qualified:
+ * `identifier('app', 'users')` (`"app"."users"`). Quotes inside a name are
+ * doubled, so any string is safe.
+ *
+ * @throws {TypeError} for an empty name or one containing a NUL character
+ */
+export function identifier(...names: string[]): Identifier {
+  if (names.length === 0) throw new TypeError('identifier() needs at least one name');
+  for (const n of names) {
+    if (typeof n !== 'string' || n === '' || n.includes('\0')) {
+      throw new TypeError(
+        `an identifier must be a non-empty string without NUL, got ${inspect(n)}`,
+      );
+    }
+  }
+  return { [IDENT]: names };
+}
+
+/**
+ * Joins fragments (or values, which become parameters) with a separator fragment
+ * (default `, `): `sql`WHERE id IN (${join(ids)})``.
+ */
+export function join(items: readonly unknown[], separator: Sql = COMMA): Sql {
+  const parts: Part[] = [];
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) for (const p of separator._parts) parts.push(p);
+    pushValue(parts, items[i]);
+  }
+  return new Sql(parts);
+}
+
+const COMMA = new Sql([', ']);
+
+/** @internal SQL text the library itself writes (keywords, never user input). */
+export function trusted(text: string): Sql {
+  return new Sql([text]);
+}
+
+function quote(name: string, dialect: Dialect): string {
+  return dialect === 'mysql'
+    ? '`' + name.replaceAll('`', '``') + '`'
+    : '"' + name.replaceAll('"', '""') + '"';
+}
+
+/** @internal */
+export function compile(q: Sql, dialect: Dialect): CompiledSql {
+  let text = '';
+  const values: unknown[] = [];
+  for (const p of q._parts) {
+    if (typeof p === 'string') text += p;
+    else if (isIdentifier(p)) text += p[IDENT].map((n) => quote(n, dialect)).join('.');
+    else {
+      values.push(p.value);
+      text += dialect === 'postgres' ? `$${values.length}` : '?';
+    }
+  }
+  return { text, values };
+}
+
+// The text of a tagged template whose values are all plain values depends only on
+// its strings (one frozen array per call site) and the dialect: cache it.
+const textCache: Record<Dialect, WeakMap<TemplateStringsArray, string>> = {
+  postgres: new WeakMap(),
+  mysql: new WeakMap(),
+  sqlite: new WeakMap(),
+};
+
+/** @internal Compiles a tagged-template call directly, with the text cached per call site. */
+export function compileTemplate(
+  strings: TemplateStringsArray,
+  values: readonly unknown[],
+  dialect: Dialect,
+): CompiledSql {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v instanceof Sql || isIdentifier(v)) return compile(sql(strings, ...values), dialect);
+  }
+  const cache = textCache[dialect];
+  let text = cache.get(strings);
+  if (text === undefined) {
+    text = strings[0]!;
+    for (let i = 1; i < strings.length; i++)
+      text += (dialect === 'postgres' ? `$${i}` : '?') + strings[i]!;
+    cache.set(strings, text);
+  }
+  return { text, values: values as unknown[] };
+}
+
+/** @internal Builds a `Sql` from a tagged-template call or passes a `Sql` through. */
+export function toSql(first: TemplateStringsArray | Sql, rest: readonly unknown[]): Sql {
+  if (first instanceof Sql) return first;
+  if (Array.isArray(first) && 'raw' in first) return sql(first, ...rest);
+  throw new TypeError(
+    'queries are tagged templates (db.query`SELECT ...`) or sql`...` fragments; plain strings are refused so that values are never spliced into SQL',
+  );
+}

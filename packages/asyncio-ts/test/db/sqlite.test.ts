@@ -1,0 +1,168 @@
+// SQLite (src/db/sqlite/: a better-sqlite3 connection on its own worker thread)
+// with files in a temp dir, one per test.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import {
+  CancelledError,
+  TimeoutError,
+  createTask,
+  gather,
+  getRunningLoop,
+  run,
+  sleep,
+} from '../../src/index.js';
+import { ConnectionLostError, connect, identifier, sql } from '../../src/db/index.js';
+import { seed, sharedSuite, withFixture, type DialectSpec, type Fixture } from './suite.js';
+
+const CTE = (n: number) =>
+  sql`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${n}) SELECT count(*) AS n FROM c`;
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(joinPath(tmpdir(), 'asyncio-db-'));
+}
+
+const spec: DialectSpec = {
+  async fixture() {
+    const dir = await tempDir();
+    const db = await connect(`sqlite:${joinPath(dir, 'test.db')}`);
+    return {
+      db,
+      table: (name) => identifier(name), // one file per test; SQLite's REFERENCES takes no schema
+      async dispose() {
+        await db.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    } satisfies Fixture;
+  },
+  itemsDdl: (t) =>
+    sql`CREATE TABLE ${t} (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, n INTEGER)`,
+  // About 6.5 million rows a second here. Capped at ~2 s: a statement abandoned by
+  // a cancellation runs on in its terminated worker until it returns (see client.ts).
+  slow: (s) => CTE(Math.max(1, Math.round(Math.min(s, 2) * 6_500_000))),
+};
+
+describe('SQLite', () => {
+  sharedSuite(spec);
+
+  it(
+    'runs on a worker thread: the loop keeps ticking during a long recursive CTE',
+    withFixture(spec, async (f) => {
+      const loop = getRunningLoop();
+      let ticks = 0;
+      let worst = 0;
+      let last = loop.time();
+      const ticker = createTask(async () => {
+        for (;;) {
+          await sleep(5);
+          const now = loop.time();
+          worst = Math.max(worst, now - last);
+          last = now;
+          ticks++;
+        }
+      });
+      const t0 = loop.time();
+      const r = await f.db.one<{ n: number }>(CTE(5_000_000));
+      const took = loop.time() - t0;
+      ticker.cancel();
+      assert.equal(r.n, 5_000_000);
+      assert.ok(
+        took > 100,
+        `the query took ${Math.round(took)} ms (expected long enough to measure)`,
+      );
+      assert.ok(ticks > took / 50, `${ticks} ticks in ${Math.round(took)} ms`);
+      assert.ok(worst < 100, `worst gap between ticks ${Math.round(worst)} ms`);
+    }),
+  );
+
+  it(
+    'file databases use WAL; writes from many tasks are serialised',
+    withFixture(spec, async (f) => {
+      assert.deepEqual(await f.db.query`PRAGMA journal_mode`, [{ journal_mode: 'wal' }]);
+      const t = await seed(f, spec, 0);
+      await gather(
+        Array.from(
+          { length: 50 },
+          (_, i) => () =>
+            f.db.execute`INSERT INTO ${t} (id, name, n) VALUES (${i + 1}, ${`w${i}`}, ${i})`,
+        ),
+      );
+      assert.equal((await f.db.one<{ c: number }>`SELECT count(*) AS c FROM ${t}`).c, 50);
+    }),
+  );
+
+  it(
+    'execute() reports lastInsertId; booleans and dates are stored as 1/0 and ISO text',
+    withFixture(spec, async (f) => {
+      const t = f.table('things');
+      await f.db
+        .execute`CREATE TABLE ${t} (id INTEGER PRIMARY KEY AUTOINCREMENT, ok INTEGER, at TEXT)`;
+      const when = new Date('2024-05-06T07:08:09.000Z');
+      const r = await f.db.execute`INSERT INTO ${t} (ok, at) VALUES (${true}, ${when})`;
+      assert.deepEqual(r, { rowCount: 1, lastInsertId: 1 });
+      assert.deepEqual(await f.db.one`SELECT ok, at FROM ${t}`, {
+        ok: 1,
+        at: '2024-05-06T07:08:09.000Z',
+      });
+    }),
+  );
+
+  it(
+    'a cancelled CTE releases the caller at once; the file database goes on with a new worker',
+    withFixture(spec, async (f) => {
+      const t = await seed(f, spec, 3);
+      const q = createTask(() => f.db.query(CTE(15_000_000)));
+      await sleep(100);
+      const t0 = performance.now();
+      q.cancel();
+      await assert.rejects(async () => {
+        await q;
+      }, CancelledError);
+      assert.ok(performance.now() - t0 < 500, 'released without waiting for the statement');
+      assert.equal((await f.db.one<{ c: number }>`SELECT count(*) AS c FROM ${t}`).c, 3);
+      await assert.rejects(f.db.query(CTE(15_000_000), { timeout: 100 }), TimeoutError);
+      assert.deepEqual(await f.db.one`SELECT 7 AS x`, { x: 7 });
+      assert.equal(f.db.statistics().inUse, 0);
+    }),
+  );
+
+  it(
+    'a cancelled transaction on a file database is rolled back',
+    withFixture(spec, async (f) => {
+      const t = await seed(f, spec, 0);
+      const q = createTask(() =>
+        f.db.transaction(async (tx) => {
+          await tx.execute`INSERT INTO ${t} (id, name, n) VALUES (${1}, ${'a'}, ${1})`;
+          await tx.query(CTE(15_000_000));
+        }),
+      );
+      await sleep(150);
+      q.cancel();
+      await assert.rejects(async () => {
+        await q;
+      }, CancelledError);
+      assert.equal((await f.db.one<{ c: number }>`SELECT count(*) AS c FROM ${t}`).c, 0);
+    }),
+  );
+
+  it('sqlite::memory: works; a cancelled statement loses it, and says so', () =>
+    run(async () => {
+      const db = await connect('sqlite::memory:');
+      try {
+        await db.execute`CREATE TABLE t (x INTEGER)`;
+        await db.execute`INSERT INTO t VALUES (${1})`;
+        assert.deepEqual(await db.query`SELECT x FROM t`, [{ x: 1 }]);
+        await assert.rejects(db.query(CTE(15_000_000), { timeout: 100 }), TimeoutError);
+        await assert.rejects(
+          db.query`SELECT x FROM t`,
+          (e: unknown) =>
+            e instanceof ConnectionLostError &&
+            /in-memory SQLite database was lost/.test(e.message),
+        );
+      } finally {
+        await db.close();
+      }
+    }));
+});
