@@ -8,7 +8,7 @@
 // `check` is verified against the workload's expected value. Results are printed and
 // written as markdown to .results/latest.md (and raw to .results/latest.json).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -71,7 +71,7 @@ function findPython() {
 }
 
 /** Runs one child; resolves to its parsed JSON line, or to { error } / { timedOut }. */
-function runChild(cmd, args, timeoutS) {
+function runChild(cmd, args, timeoutS, logName) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: benchDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -96,9 +96,14 @@ function runChild(cmd, args, timeoutS) {
         .findLast((l) => l.startsWith('{'));
       if (code !== 0 || line === undefined) {
         const oom = /heap out of memory|MemoryError/.test(err) ? 'out of memory; ' : '';
-        const tail = err.trim().split('\n').slice(-3).join(' | ');
+        const lines = err.trim().split('\n');
+        const cause = lines.find((l) => /Error\b|error:/.test(l)) ?? lines.at(-1);
+        const log = path.join(resultsDir, 'errors', `${logName}.log`);
+        mkdirSync(path.dirname(log), { recursive: true });
+        writeFileSync(log, `$ ${cmd} ${args.join(' ')}\n${out}\n${err}`);
+        const where = path.relative(process.cwd(), log);
         return resolve({
-          error: `${oom}exit ${code ?? signal}: ${tail || out.trim() || 'no output'}`,
+          error: `${oom}exit ${code ?? signal}: ${cause || out.trim() || 'no output'} (log: ${where})`,
         });
       }
       try {
@@ -150,19 +155,23 @@ async function benchWorkload(w, opts, python) {
     console.log(`  ${c.name}: ${c.note}`);
   };
 
-  console.log(`\n${w.name}: ${w.title} (N=${n.toLocaleString('en')}, ${opts.runs} runs)`);
+  console.log(
+    `\n${w.name}: ${w.title} (N=${n.toLocaleString('en')}, ${opts.runs} run${opts.runs === 1 ? '' : 's'})`,
+  );
+  const load0 = os.loadavg()[0].toFixed(1);
   for (let round = 0; round <= opts.runs; round++) {
     const warmUp = round === 0;
     const done = [];
     for (const c of active()) {
       const [cmd, args] = argsFor(c, warmUp && w.heapProbe);
-      const r = await runChild(cmd, args, opts.timeoutS);
+      const r = await runChild(cmd, args, opts.timeoutS, `${w.name}-${c.name}-${round}`);
       record(c, r, warmUp);
       if (c.note === undefined) done.push(`${c.name} ${r.ms.toFixed(0)}`);
     }
     console.log(`  ${warmUp ? 'warm-up' : `run ${round}/${opts.runs}`} (ms): ${done.join(', ')}`);
   }
-  return { ...w, n, fullN: w.n, expected, contenders };
+  const load = `${load0}-${os.loadavg()[0].toFixed(1)}`;
+  return { ...w, n, fullN: w.n, expected, contenders, load };
 }
 
 // ---- reporting ----
@@ -172,7 +181,9 @@ const fmt = (x, digits = 0) =>
 
 function summarize(result) {
   const rows = result.contenders.map((c) => {
-    if (c.runs.length === 0) return { name: c.name, note: c.note ?? 'no runs' };
+    // A contender that failed or timed out part-way shows why, not its partial figures.
+    if (c.runs.length === 0 || c.note !== undefined)
+      return { name: c.name, note: c.note ?? 'no runs' };
     const ms = c.runs.map((r) => r.ms);
     return {
       name: c.name,
@@ -187,20 +198,27 @@ function summarize(result) {
   });
   const ours = rows.find((r) => r.name === 'ours' && r.median !== undefined);
   for (const r of rows) {
-    if (ours && r.median !== undefined) r.ratio = ours.median / r.median;
+    if (ours && r.median !== undefined) {
+      r.ratio = ours.median / r.median;
+      r.cpuRatio = ours.cpu / r.cpu;
+    }
   }
   return rows;
 }
+
+const ratio = (x) => (x === undefined ? '–' : `${x.toFixed(2)}x`);
 
 function markdownTable(result, rows) {
   const heap = result.heapProbe;
   const head = ['contender', 'median ms', 'min-max ms', 'CPU ms', 'peak RSS MB'];
   if (heap) head.push('heap B/task');
-  head.push('ours/this');
+  head.push('ours/this', 'ours/this CPU');
   const withPeers = result.peers !== undefined && result.n === result.fullN;
   if (withPeers) head.push('PEERS.md ms');
   const lines = [
     `### ${result.name}: ${result.title} (N=${result.n.toLocaleString('en')})`,
+    '',
+    `Load average (1 min) ${result.load} over the workload (2 cores: above 2, others compete).`,
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---').join('|')}|`,
@@ -214,7 +232,7 @@ function markdownTable(result, rows) {
     }
     const cells = [r.name, fmt(r.median), `${fmt(r.min)}-${fmt(r.max)}`, fmt(r.cpu), fmt(r.rss)];
     if (heap) cells.push(fmt(r.heap));
-    cells.push(r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}x`, ...peer);
+    cells.push(ratio(r.ratio), ratio(r.cpuRatio), ...peer);
     lines.push(`| ${cells.join(' | ')} |`);
   }
   return lines.join('\n');
@@ -222,6 +240,7 @@ function markdownTable(result, rows) {
 
 function printTable(result, rows) {
   const head = ['contender', 'median ms', 'min-max', 'CPU ms', 'RSS MB', 'B/task', 'ours/this'];
+  head.push('(CPU)');
   const body = rows.map((r) =>
     r.median === undefined
       ? [r.name, r.note]
@@ -232,7 +251,8 @@ function printTable(result, rows) {
           fmt(r.cpu),
           fmt(r.rss),
           fmt(r.heap),
-          r.ratio === undefined ? '–' : `${r.ratio.toFixed(2)}x`,
+          ratio(r.ratio),
+          ratio(r.cpuRatio),
         ],
   );
   const widths = head.map((h, i) =>
@@ -266,16 +286,17 @@ async function main() {
   }
   const selected =
     opts.names.length === 0
-      ? all.filter((w) => !w.onlyOnRequest)
+      ? all
       : all.filter((w) => opts.names.some((n) => n.toLowerCase() === w.name.toLowerCase()));
   const python = findPython();
+  rmSync(path.join(resultsDir, 'errors'), { recursive: true, force: true });
   const env = [
     `${new Date().toISOString()}, ${os.cpus().length} cores, load ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
     `Node ${process.version}, ${python.version} (${python.py ?? '-'})`,
-    `${opts.runs} runs per contender after 1 warm-up, alternating; each run a fresh process${opts.quick ? '; --quick (small N)' : ''}`,
+    `${opts.runs} run${opts.runs === 1 ? '' : 's'} per contender after 1 warm-up, alternating; each run a fresh process${opts.quick ? '; --quick (small N)' : ''}`,
   ];
   console.log(env.join('\n'));
 
@@ -283,7 +304,7 @@ async function main() {
     '## Benchmark results',
     '',
     ...env.map((l) => `- ${l}`),
-    '- ms: median wall time of the measured section; ours/this: our median / this median (<1 is better for us)',
+    '- ms: median wall time of the measured section; ours/this: our median / this median (<1 is better for us); ours/this CPU: the same for CPU time, steadier when the machine is busy',
   ];
   const raw = [];
   let failures = 0;

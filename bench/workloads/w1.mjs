@@ -1,4 +1,5 @@
 // W1: spawn N tasks that each yield once and return i, gather them, check the sum.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { isMain, ours as loadOurs, runChild } from '../lib/child.mjs';
 
 export const workloads = {
@@ -35,6 +36,24 @@ export const contenders = {
             await null;
             return i;
           })(),
+        );
+      }
+      return total(await Promise.all(ps));
+    }),
+
+  // The plain floor with AsyncLocalStorage in use, each task entered with als.run():
+  // what knowing the current task after any await costs on Node 20 (no
+  // AsyncContextFrame), whatever the library.
+  'plain-als': (n, m) =>
+    m.measure(async () => {
+      const als = new AsyncLocalStorage();
+      const ps = [];
+      for (let i = 0; i < n; i++) {
+        ps.push(
+          als.run(i, async () => {
+            await null;
+            return i;
+          }),
         );
       }
       return total(await Promise.all(ps));

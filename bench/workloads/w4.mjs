@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 // W4: a bounded queue (maxsize 100), 1 producer, 5 consumers, N items; wait until every item
 // is processed (join), then stop the consumers. The check is the sum of the consumed items.
 import { isMain, ours as loadOurs, runChild } from '../lib/child.mjs';
@@ -91,6 +92,29 @@ export const contenders = {
       await Promise.all(consumers);
       return sum;
     }),
+
+  // The same hand-written queue with AsyncLocalStorage in use (the runtime's floor).
+  'plain-als': (n, m) =>
+    m.measure(() =>
+      new AsyncLocalStorage().run(0, async () => {
+        const q = new PlainQueue(MAXSIZE);
+        let sum = 0;
+        const consume = async () => {
+          for (;;) {
+            const item = await q.get();
+            if (item === STOP) return;
+            sum += item;
+            q.taskDone();
+          }
+        };
+        const consumers = Array.from({ length: CONSUMERS }, consume);
+        for (let i = 0; i < n; i++) await q.put(i);
+        await q.join();
+        q.close();
+        await Promise.all(consumers);
+        return sum;
+      }),
+    ),
 
   async ours(n, m) {
     const { run, createTask, gather, Queue } = await loadOurs(
