@@ -49,7 +49,11 @@ describe('debug mode: library calls a task never awaited', () => {
       },
       { debug: true, clock: new VirtualClock() },
     );
-    assert.deepEqual(reports, []);
+    // (Debug mode may also report a slow callback on a loaded machine: not the subject.)
+    assert.deepEqual(
+      reports.filter((r) => r.includes('never awaited')),
+      [],
+    );
   });
 
   it('tracks nothing outside debug mode', async () => {
@@ -105,7 +109,14 @@ describe('watchBlockedLoop', () => {
     const mine = seen.filter((x) => x.task?.name === 'first-step');
     assert.equal(mine.length, 1);
     assert.equal(mine[0]!.what, 'its first step');
-    assert.equal(seen.length, 1, 'the callback around the step is not reported a second time');
+    // The loop callback that ran the step lasted as long; it must not be reported again.
+    // (On a loaded machine unrelated callbacks may be slow too: only a report of about
+    // the same duration would be the double report.)
+    const d = mine[0]!.durationMs;
+    const doubles = seen.filter(
+      (x) => x !== mine[0] && x.task === undefined && Math.abs(x.durationMs - d) < d * 0.2,
+    );
+    assert.deepEqual(doubles, [], 'the callback around the step is not reported a second time');
   });
 
   it('stops reporting once stopped, and rejects bad options', async () => {

@@ -155,11 +155,16 @@ describe('exports', () => {
     assert.equal('default' in mod, false);
   });
 
-  it('testing/index.ts exports exactly VirtualClock and waitAllTasksBlocked', async () => {
+  it('testing/index.ts exports exactly VirtualClock, waitAllTasksBlocked and startTestServer', async () => {
     const mod = await import('../src/testing/index.js');
-    assert.deepEqual(Object.keys(mod).sort(), ['VirtualClock', 'waitAllTasksBlocked']);
+    assert.deepEqual(Object.keys(mod).sort(), [
+      'VirtualClock',
+      'startTestServer',
+      'waitAllTasksBlocked',
+    ]);
     assert.equal(typeof mod.VirtualClock, 'function');
     assert.equal(typeof mod.waitAllTasksBlocked, 'function');
+    assert.equal(typeof mod.startTestServer, 'function');
     assert.ok(new mod.VirtualClock().now() === 0);
   });
 

@@ -12,3 +12,9 @@
  */
 export { VirtualClock, type VirtualClockOptions } from './virtual-clock.js';
 export { waitAllTasksBlocked } from './blocked.js';
+export {
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+  type TestServerStatistics,
+} from './test-server.js';
