@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 // W3a: N jobs, each awaiting one yield and returning i, at most 50 running at once.
 import { isMain, ours as loadOurs, runChild } from '../lib/child.mjs';
 
@@ -69,6 +70,26 @@ export const contenders = {
       };
       const ps = [];
       for (let i = 0; i < n; i++) ps.push(job(i));
+      return total(await Promise.all(ps));
+    }),
+
+  // The same floor with AsyncLocalStorage in use, each job entered with als.run()
+  // (what knowing the current task costs on Node 20; see RESULTS.md).
+  'plain-als': (n, m) =>
+    m.measure(async () => {
+      const als = new AsyncLocalStorage();
+      const sem = new PlainSemaphore(LIMIT);
+      const job = async (i) => {
+        await sem.acquire();
+        try {
+          await null;
+          return i;
+        } finally {
+          sem.release();
+        }
+      };
+      const ps = [];
+      for (let i = 0; i < n; i++) ps.push(als.run(i, job, i));
       return total(await Promise.all(ps));
     }),
 

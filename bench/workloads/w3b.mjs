@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 // W3b: 50 workers pulling N jobs (each yields once and returns i); the results are summed.
 import { isMain, ours as loadOurs, runChild } from '../lib/child.mjs';
 
@@ -32,6 +33,28 @@ export const contenders = {
         }
       };
       await Promise.all(Array.from({ length: WORKERS }, worker));
+      return sum;
+    });
+  },
+
+  // The same 50 workers with AsyncLocalStorage in use, each entered with als.run().
+  'plain-als': (n, m) => {
+    const items = range(n);
+    return m.measure(async () => {
+      const als = new AsyncLocalStorage();
+      const job = async (i) => {
+        await null;
+        return i;
+      };
+      let next = 0;
+      let sum = 0;
+      const worker = async () => {
+        while (next < items.length) {
+          const r = await job(items[next++]);
+          sum += r;
+        }
+      };
+      await Promise.all(Array.from({ length: WORKERS }, (_, k) => als.run(k, worker)));
       return sum;
     });
   },

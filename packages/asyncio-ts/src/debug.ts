@@ -13,6 +13,7 @@ import type { Task } from './tasks.js';
 import { DONE } from './futures.js';
 import { Task as TaskClass } from './tasks.js';
 import { fileURLToPath } from 'node:url';
+import { resolve as resolvePath, sep } from 'node:path';
 import { toMillisecondsRequired, type Duration } from './durations.js';
 
 const debugLoops = new Set<EventLoop>();
@@ -22,8 +23,11 @@ const owners: (Task<unknown> | undefined)[] = [];
 /** reports made while the current outermost callback ran (no double reports) */
 let reportedInCallback = 0;
 
-// Frames of this library are skipped when naming where something happened.
-const LIB_DIR = fileURLToPath(new URL('.', import.meta.url));
+// Frames of this library are skipped when naming where something happened: the
+// compiled files beside this one, and the TypeScript sources that source maps point
+// to (src/ next to dist/, or two levels up from a build of src/ such as .test-build/src).
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const LIB_DIRS = [HERE, resolvePath(HERE, '../src') + sep, resolvePath(HERE, '../../src') + sep];
 
 /** What a blocked-loop watcher reports. */
 export interface BlockedLoopReport {
@@ -49,7 +53,7 @@ function siteOf(stack: string | undefined): string | undefined {
   const frame = lines.find(
     (l) =>
       l.startsWith('at ') &&
-      !l.includes(LIB_DIR) &&
+      !LIB_DIRS.some((d) => l.includes(d)) &&
       !l.includes('node:') &&
       !l.includes('(<anonymous>)'),
   );

@@ -33,7 +33,7 @@ describe('debug mode: library calls a task never awaited', () => {
     const r = reports.find((m) => m.includes('never awaited'));
     assert.ok(r, `no report among ${JSON.stringify(reports)}`);
     assert.match(r, /task 'forgetful' started sleep 5 ms but never awaited it/);
-    assert.match(r, /debug-diagnostics\.test\.js:\d+:\d+/);
+    assert.match(r, /debug-diagnostics\.test\.[jt]s:\d+:\d+/);
   });
 
   it('does not report library calls that were awaited, even late', async () => {
@@ -92,7 +92,7 @@ describe('watchBlockedLoop', () => {
     const r = seen.find((x) => x.task?.name === 'sync-sleeper');
     assert.ok(r, `no report for the task among ${seen.length} reports`);
     assert.ok(r.durationMs >= 75, `duration ${r.durationMs}`);
-    assert.match(r.createdAt ?? '', /debug-diagnostics\.test\.js:\d+:\d+/);
+    assert.match(r.createdAt ?? '', /debug-diagnostics\.test\.[jt]s:\d+:\d+/);
     assert.equal(r.what, 'a task step');
   });
 
