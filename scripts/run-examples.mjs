@@ -100,4 +100,5 @@ console.log(
       ? `; failed: ${failed.map((r) => `${r.name} (${r.detail})`).join(', ')}`
       : ''),
 );
+console.log(`examples: ${results.length - failed.length} passed, ${failed.length} failed`);
 process.exit(failed.length > 0 ? 1 : 0);
