@@ -8,20 +8,11 @@ import {
   CancelledError,
   createTask,
   gather,
-  getRunningLoop,
-  run,
   sleep,
-  type EventLoop,
 } from '../src/index.js';
-import { VirtualClock } from '../src/testing/index.js';
+import { virtualRunner, settle } from './helpers.js';
 
-async function vrun<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {
-  return run(() => main(getRunningLoop()), { clock: new VirtualClock() });
-}
-
-async function settle(turns = 3): Promise<void> {
-  for (let i = 0; i < turns; i++) await sleep(0);
-}
+const vrun = virtualRunner('none');
 
 const isBroken = (e: unknown): boolean => e instanceof BrokenBarrierError;
 

@@ -2,7 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CancelledError,
-  EventLoop,
   Future,
   InvalidStateError,
   createTask,
@@ -13,21 +12,9 @@ import {
   type ExceptionContext,
 } from '../src/index.js';
 import { VirtualClock } from '../src/testing/index.js';
+import { virtualRunner } from './helpers.js';
 
-async function vrun<T>(main: (loop: EventLoop) => Promise<T> | T): Promise<T> {
-  let loop: EventLoop | undefined;
-  const result = await run(
-    async () => {
-      loop = getRunningLoop();
-      return main(loop);
-    },
-    { clock: new VirtualClock() },
-  );
-  assert.ok(loop !== undefined);
-  assert.equal(loop._timerCount(), 0, 'a timer was left behind');
-  assert.deepEqual(loop._liveTasks(), [], 'a task was left behind');
-  return result;
-}
+const vrun = virtualRunner('all');
 
 describe('Future', () => {
   describe('state and result', () => {

@@ -11,31 +11,15 @@ import {
   createTask,
   formatTaskTree,
   gather,
-  getRunningLoop,
-  run,
   sleep,
-  type EventLoop,
 } from '../src/index.js';
-import { VirtualClock } from '../src/testing/index.js';
+import { virtualRunner, settle } from './helpers.js';
+
+const vrun = virtualRunner('timers');
 
 /** Runs `main` on a virtual clock and checks that nothing is left behind. */
-async function vrun<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {
-  let loop: EventLoop | undefined;
-  const result = await run(
-    async () => {
-      loop = getRunningLoop();
-      return main(loop);
-    },
-    { clock: new VirtualClock() },
-  );
-  assert.equal(loop!._timerCount(), 0, 'no timer left behind');
-  return result;
-}
 
 /** Lets every ready task run until it blocks. */
-async function settle(turns = 3): Promise<void> {
-  for (let i = 0; i < turns; i++) await sleep(0);
-}
 
 const isCancelledError = (e: unknown): boolean => e instanceof CancelledError;
 

@@ -2,30 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import {
-  CancelledError,
-  createTask,
-  getRunningLoop,
-  map,
-  run,
-  sleep,
-  type EventLoop,
-} from '../src/index.js';
-import { VirtualClock } from '../src/testing/index.js';
+import { CancelledError, createTask, getRunningLoop, map, sleep } from '../src/index.js';
+import { virtualRunner } from './helpers.js';
 
-async function vrun<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {
-  let loop: EventLoop | undefined;
-  const r = await run(
-    () => {
-      loop = getRunningLoop();
-      return main(loop);
-    },
-    { clock: new VirtualClock() },
-  );
-  assert.equal(loop!._timerCount(), 0, 'no timer left behind');
-  assert.equal(loop!._liveTasks().length, 0, 'no task left behind');
-  return r;
-}
+const vrun = virtualRunner('all');
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

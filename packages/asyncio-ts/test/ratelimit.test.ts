@@ -9,29 +9,11 @@ import {
   createTask,
   formatTaskTree,
   gather,
-  getRunningLoop,
-  run,
   sleep,
-  type EventLoop,
 } from '../src/index.js';
-import { VirtualClock } from '../src/testing/index.js';
+import { virtualRunner, settle } from './helpers.js';
 
-async function vrun<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {
-  let loop: EventLoop | undefined;
-  const r = await run(
-    () => {
-      loop = getRunningLoop();
-      return main(loop);
-    },
-    { clock: new VirtualClock() },
-  );
-  assert.equal(loop!._timerCount(), 0, 'no timer left behind');
-  return r;
-}
-
-async function settle(turns = 3): Promise<void> {
-  for (let i = 0; i < turns; i++) await sleep(0);
-}
+const vrun = virtualRunner('timers');
 
 const isCancelledError = (e: unknown): boolean => e instanceof CancelledError;
 

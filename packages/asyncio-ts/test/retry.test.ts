@@ -1,20 +1,10 @@
 // Tests of src/retry.ts: retry().
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CancelledError,
-  createTask,
-  getRunningLoop,
-  retry,
-  run,
-  sleep,
-  type EventLoop,
-} from '../src/index.js';
-import { VirtualClock } from '../src/testing/index.js';
+import { CancelledError, createTask, retry, sleep, type EventLoop } from '../src/index.js';
+import { virtualRunner } from './helpers.js';
 
-async function vrun<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {
-  return run(() => main(getRunningLoop()), { clock: new VirtualClock() });
-}
+const vrun = virtualRunner('none');
 
 /** Calls fn with Math.random replaced by the given sequence (cycled). */
 async function withRandom<T>(values: number[], fn: () => Promise<T>): Promise<T> {

@@ -2,32 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  CancelledError,
-  EventLoop,
-  createTask,
-  currentTask,
-  getRunningLoop,
-  run,
-  sleep,
-  type Duration,
-} from '../src/index.js';
-import { VirtualClock } from '../src/testing/index.js';
+import { CancelledError, createTask, currentTask, sleep, type Duration } from '../src/index.js';
+import { virtualRunner } from './helpers.js';
 
-async function vrun<T>(main: (loop: EventLoop) => Promise<T>): Promise<T> {
-  let loop: EventLoop | undefined;
-  const result = await run(
-    async () => {
-      loop = getRunningLoop();
-      return main(loop);
-    },
-    { clock: new VirtualClock() },
-  );
-  assert.ok(loop !== undefined);
-  assert.equal(loop._timerCount(), 0, 'a timer was left behind');
-  assert.deepEqual(loop._liveTasks(), [], 'a task was left behind');
-  return result;
-}
+const vrun = virtualRunner('all');
 
 function loose(v: unknown): Duration {
   return v as Duration;

@@ -10,28 +10,15 @@ import {
   createTask,
   currentTask,
   getRunningLoop,
-  run,
   sleep,
   timeout,
-  type EventLoop,
   type Task,
 } from '../src/index.js';
-import { VirtualClock } from '../src/testing/index.js';
+import { virtualRunner } from './helpers.js';
+
+const vrun = virtualRunner('all');
 
 /** Runs `main` on a virtual clock and checks that the loop is left clean. */
-async function vrun<T>(main: (loop: EventLoop) => Promise<T> | T): Promise<T> {
-  let loop: EventLoop | undefined;
-  const result = await run(
-    async () => {
-      loop = getRunningLoop();
-      return main(loop);
-    },
-    { clock: new VirtualClock() },
-  );
-  assert.equal(loop!._timerCount(), 0, 'no timer left behind');
-  assert.equal(loop!._liveTasks().length, 0, 'no task left behind');
-  return result;
-}
 
 function isGroupOf(...expected: unknown[]) {
   return (e: unknown): boolean => {

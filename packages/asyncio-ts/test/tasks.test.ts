@@ -19,25 +19,11 @@ import {
   type ExceptionContext,
 } from '../src/index.js';
 import { VirtualClock } from '../src/testing/index.js';
+import { virtualRunner } from './helpers.js';
+
+const vrun = virtualRunner('all');
 
 /** Runs `main` on a virtual clock and checks that it left no timer and no task behind. */
-async function vrun<T>(
-  main: (loop: EventLoop) => Promise<T> | T,
-  opts: { debug?: boolean } = {},
-): Promise<T> {
-  let loop: EventLoop | undefined;
-  const result = await run(
-    async () => {
-      loop = getRunningLoop();
-      return main(loop);
-    },
-    { clock: new VirtualClock(), debug: opts.debug ?? false },
-  );
-  assert.ok(loop !== undefined);
-  assert.equal(loop._timerCount(), 0, 'a timer was left behind');
-  assert.deepEqual(loop._liveTasks(), [], 'a task was left behind');
-  return result;
-}
 
 /** Asserts that awaiting `aw` rejects with CancelledError (with message `msg` when given). */
 async function rejectsCancelled(aw: PromiseLike<unknown>, msg?: string): Promise<void> {
