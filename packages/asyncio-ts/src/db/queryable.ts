@@ -40,7 +40,7 @@ type Args = [TemplateStringsArray, ...unknown[]] | [Sql, QueryOptions?];
  *
  * Cancellation: every method is a cancellation point. Cancelling the task (or a
  * `timeout()` around the call) while a statement runs cancels it on the server
- * (PostgreSQL cancel request, MySQL `KILL QUERY`, SQLite: the worker is replaced);
+ * (PostgreSQL cancel request, MySQL `KILL QUERY`, SQLite `sqlite3_interrupt` through a small extension);
  * the call rejects with `CancelledError` once the statement has stopped, and the
  * connection is reused or, if it cannot be, discarded.
  */

@@ -1,6 +1,6 @@
 // Awaiting a statement that runs on the server, as a cancellation point that really
 // stops it: cancelling the waiting task asks the server to cancel the statement
-// (PostgreSQL cancel request, MySQL KILL QUERY, SQLite: the worker is replaced),
+// (PostgreSQL cancel request, MySQL KILL QUERY, SQLite sqlite3_interrupt through a small extension),
 // repeats the request until the statement settles, and destroys the connection if
 // it has not settled within the grace period. Only then does the task get its
 // CancelledError, so the connection is never handed on while still busy.

@@ -5,14 +5,22 @@
  * that must stay on one thread). Statements are serialised through the worker, so
  * writes never interleave; file databases use WAL.
  *
- * Cancellation: better-sqlite3 has no `sqlite3_interrupt`, and a worker cannot be
- * stopped inside a native call. A cancelled statement therefore discards the
- * connection: the caller is released at once, the worker is terminated (it exits
- * as soon as the statement returns; SQLite rolls its transaction back) and the
- * pool opens a fresh worker for the next query. For a file database that costs a
- * worker start (~30 ms) and the statement cache; the abandoned statement keeps one
- * CPU busy until it returns. An in-memory database cannot be reopened: it is lost,
- * and later queries fail with `ConnectionLostError`.
+ * Cancellation: a cancelled statement is stopped inside SQLite with
+ * `sqlite3_interrupt()`, which better-sqlite3 does not expose: the small extension
+ * `native/sqlite-interrupt.c`, compiled when the package is installed, adds it
+ * (see `interrupt.ts`). The statement fails with `SQLITE_INTERRUPT` (a write inside
+ * a transaction rolls the transaction back), the caller gets its `CancelledError`
+ * or `TimeoutError`, and the connection, its statement cache and an in-memory
+ * database go on being used.
+ *
+ * Fallback, when the extension is unavailable (no C compiler at install time, an
+ * unsupported platform): a cancelled statement discards the connection. The caller
+ * is released at once, the worker is told to stop (it closes the connection and
+ * exits as soon as the statement returns; SQLite rolls its transaction back) and the
+ * pool opens a fresh worker for the next query: a worker start (~30 ms) and the
+ * statement cache, while the abandoned statement keeps one CPU busy, and the process
+ * alive, until it returns. An in-memory database cannot be reopened: it is lost, and
+ * later queries fail with `ConnectionLostError`.
  *
  * @module
  */
@@ -22,7 +30,16 @@ import { toMilliseconds } from '../../durations.js';
 import type { ConnectOptions } from '../connect.js';
 import type { Driver, DriverConnection, DriverCursor, RawResult, Row } from '../driver.js';
 import { ConnectionLostError } from '../errors.js';
-import type { SqliteInit, SqliteReply } from './protocol.js';
+import { sqliteInterrupter, type SqliteInterrupter } from './interrupt.js';
+import {
+  INTERRUPTED,
+  RUNNING,
+  STOPPED,
+  type SqliteErrorInfo,
+  type SqliteInit,
+  type SqliteReply,
+  type SqliteStartup,
+} from './protocol.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -38,7 +55,7 @@ type Request =
   | { op: 'close'; cursor: number }
   | { op: 'shutdown' };
 
-function driverError(e: { message: string; code: string | undefined; name: string }): Error {
+function driverError(e: SqliteErrorInfo): Error {
   const err = new Error(e.message) as Error & { code?: string };
   err.name = e.name;
   if (e.code !== undefined) err.code = e.code;
@@ -47,15 +64,30 @@ function driverError(e: { message: string; code: string | undefined; name: strin
 
 class SqliteConnection implements DriverConnection {
   readonly dialect = 'sqlite' as const;
-  readonly reusableAfterCancel = false;
+  /** With a real interrupt the connection is clean afterwards; without, it is discarded. */
+  readonly reusableAfterCancel: boolean;
   broken = false;
   readonly #worker: Worker;
+  readonly #state: Int32Array;
+  readonly #interrupter: SqliteInterrupter | null;
+  readonly #slot: number;
   readonly #pending = new Map<number, Pending>();
   #ids = 0;
   #cursors = 0;
+  #closing = false;
+  #destroyed = false;
 
-  constructor(worker: Worker) {
+  constructor(
+    worker: Worker,
+    state: Int32Array,
+    interrupter: SqliteInterrupter | null,
+    slot: number | null,
+  ) {
     this.#worker = worker;
+    this.#state = state;
+    this.#interrupter = slot === null ? null : interrupter;
+    this.#slot = slot ?? 0;
+    this.reusableAfterCancel = this.#interrupter !== null;
     worker.on('message', (m: SqliteReply) => {
       const p = this.#pending.get(m.id);
       if (p === undefined) return;
@@ -107,10 +139,30 @@ class SqliteConnection implements DriverConnection {
     };
   }
 
-  /** No interrupt exists: discard the connection (see the module comment). */
+  /**
+   * Interrupts the statement running on the worker, if one is (see protocol.ts for
+   * why it cannot reach a later one); without the extension, discards the
+   * connection (see the module comment). Done when it returns: the interrupt is
+   * synchronous. One that arrives before SQLite starts the statement is cleared by
+   * SQLite; the statement waiter repeats the request while the statement runs.
+   */
   cancel(): Promise<void> {
-    this.destroy();
+    if (this.#interrupter === null) this.destroy();
+    else this.#interrupt();
     return Promise.resolve();
+  }
+
+  #interrupt(): void {
+    const state = this.#state;
+    const id = Atomics.load(state, RUNNING);
+    if (id <= 0 || Atomics.compareExchange(state, RUNNING, id, -id) !== id) return;
+    try {
+      this.#interrupter!.interrupt(this.#slot);
+      Atomics.store(state, INTERRUPTED, id);
+    } finally {
+      Atomics.store(state, RUNNING, id);
+      Atomics.notify(state, RUNNING);
+    }
   }
 
   ping(): Promise<void> {
@@ -118,20 +170,28 @@ class SqliteConnection implements DriverConnection {
   }
 
   async close(): Promise<void> {
-    if (this.broken) return;
+    if (this.#closing || this.#destroyed) return;
+    if (this.broken) {
+      this.destroy();
+      return;
+    }
+    this.#closing = true;
     const exited = new Promise<void>((r) => this.#worker.once('exit', () => r()));
     await this.#send({ op: 'shutdown' }).catch(noop);
     await exited;
   }
 
   destroy(): void {
-    if (!this.broken) {
-      this.#lost(new Error('interrupted'));
-      // The thread exits when its current statement returns; do not wait for it,
-      // and do not let it keep the process alive.
-      this.#worker.unref();
-      void this.#worker.terminate().catch(noop);
-    }
+    // Not guarded by `broken`: the pool and the statement waiter set that first.
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    // The thread is told to stop rather than terminated (see STOPPED in protocol.ts):
+    // with the extension its statement is interrupted now and it exits within
+    // milliseconds; without, it exits when the statement returns.
+    Atomics.store(this.#state, STOPPED, 1);
+    if (this.#interrupter !== null) this.#interrupt();
+    this.#lost(new Error('destroyed'));
+    this.#worker.postMessage({ op: 'shutdown', id: 0 });
   }
 }
 
@@ -145,17 +205,22 @@ function noop(): void {}
 export function sqliteDriver(path: string, options: ConnectOptions): Driver {
   const memory = path === ':memory:' || path === '';
   const file = memory ? ':memory:' : resolvePath(path.replace(/^\/\/(?=\/)/, ''));
-  const init: SqliteInit = {
-    path: file,
-    wal: options.wal ?? true,
-    busyTimeoutMs: toMilliseconds(options.busyTimeout ?? '5s', 'busyTimeout') ?? 5000,
-  };
+  const wal = options.wal ?? true;
+  const busyTimeoutMs = toMilliseconds(options.busyTimeout ?? '5s', 'busyTimeout') ?? 5000;
   return {
     dialect: 'sqlite',
     description: `sqlite:${file}`,
     maxConnections: 1,
     canReconnect: !memory,
     connect(): Promise<DriverConnection> {
+      const interrupter = sqliteInterrupter();
+      const init: SqliteInit = {
+        path: file,
+        wal,
+        busyTimeoutMs,
+        interruptLibrary: interrupter?.library ?? null,
+        state: new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT),
+      };
       const worker = new Worker(WORKER_URL, { workerData: init });
       return new Promise((resolve, reject) => {
         const onExit = (code: number): void =>
@@ -167,11 +232,13 @@ export function sqliteDriver(path: string, options: ConnectOptions): Driver {
           );
         worker.once('error', reject);
         worker.once('exit', onExit);
-        worker.once('message', (m: SqliteReply) => {
+        worker.once('message', (m: SqliteStartup) => {
           worker.off('error', reject);
           worker.off('exit', onExit);
-          if (m.ok) resolve(new SqliteConnection(worker));
-          else {
+          if (m.ok) {
+            const state = new Int32Array(init.state);
+            resolve(new SqliteConnection(worker, state, interrupter, m.slot));
+          } else {
             reject(driverError(m.error));
             void worker.terminate();
           }

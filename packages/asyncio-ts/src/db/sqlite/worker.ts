@@ -1,17 +1,31 @@
 // The worker thread that owns one better-sqlite3 connection. Statements run here,
 // one at a time, so a heavy query never blocks the event loop of the main thread.
+// The client interrupts a running statement through the interrupt extension and the
+// shared state described in protocol.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { SqliteInit, SqliteReply, SqliteRequest } from './protocol.js';
+import {
+  INTERRUPTED,
+  loadInterruptExtension,
+  RUNNING,
+  STOPPED,
+  type SqliteErrorInfo,
+  type SqliteInit,
+  type SqliteReply,
+  type SqliteRequest,
+  type SqliteStartup,
+} from './protocol.js';
 
 const init = workerData as SqliteInit;
 const { default: Database } = (await import('better-sqlite3')) as { default: typeof BetterSqlite3 };
 const port = parentPort!;
+const state = new Int32Array(init.state);
 
 const STATEMENT_CACHE = 256;
 let db: BetterSqlite3.Database;
 const statements = new Map<string, BetterSqlite3.Statement>();
-const cursors = new Map<number, IterableIterator<unknown>>();
+/** Open cursors; `null` marks one an interrupt ended (its next fetch fails). */
+const cursors = new Map<number, IterableIterator<unknown> | null>();
 
 function prepare(sql: string): BetterSqlite3.Statement {
   let st = statements.get(sql);
@@ -36,18 +50,13 @@ function bindable(values: unknown[]): unknown[] {
   return values;
 }
 
-function fail(id: number, e: unknown): void {
+function errorInfo(e: unknown): SqliteErrorInfo {
   const err = e as { message?: unknown; code?: unknown; name?: unknown };
-  const reply: SqliteReply = {
-    id,
-    ok: false,
-    error: {
-      message: String(err.message ?? e),
-      code: typeof err.code === 'string' ? err.code : undefined,
-      name: typeof err.name === 'string' ? err.name : 'Error',
-    },
+  return {
+    message: String(err.message ?? e),
+    code: typeof err.code === 'string' ? err.code : undefined,
+    name: typeof err.name === 'string' ? err.name : 'Error',
   };
-  port.postMessage(reply);
 }
 
 function ok(
@@ -55,12 +64,16 @@ function ok(
   rows: Record<string, unknown>[],
   rowCount: number,
   lastInsertId: number | bigint | null,
-): void {
-  const reply: SqliteReply = { id, ok: true, rows, rowCount, lastInsertId };
-  port.postMessage(reply);
+): SqliteReply {
+  return { id, ok: true, rows, rowCount, lastInsertId };
 }
 
-function run(id: number, sql: string, values: unknown[]): void {
+function run(id: number, sql: string, values: unknown[]): SqliteReply {
+  if (sql === 'ROLLBACK' && !db.inTransaction) {
+    // SQLite already rolled the transaction back: an interrupted or failed write
+    // does that. As on PostgreSQL and MySQL, a ROLLBACK with nothing to undo succeeds.
+    return ok(id, [], 0, null);
+  }
   let st: BetterSqlite3.Statement;
   try {
     st = prepare(sql);
@@ -72,74 +85,139 @@ function run(id: number, sql: string, values: unknown[]): void {
       /more than one statement/.test(e.message)
     ) {
       db.exec(sql);
-      ok(id, [], 0, null);
-      return;
+      return ok(id, [], 0, null);
     }
     throw e;
   }
   if (st.reader) {
     const rows = st.all(...bindable(values)) as Record<string, unknown>[];
-    ok(id, rows, rows.length, null);
-  } else {
-    const info = st.run(...bindable(values));
-    ok(id, [], info.changes, info.changes > 0 ? info.lastInsertRowid : null);
+    return ok(id, rows, rows.length, null);
+  }
+  const info = st.run(...bindable(values));
+  return ok(id, [], info.changes, info.changes > 0 ? info.lastInsertRowid : null);
+}
+
+function next(id: number, cursor: number, batchSize: number): SqliteReply {
+  const it = cursors.get(cursor);
+  const rows: Record<string, unknown>[] = [];
+  if (it === null) {
+    const err = new Error('interrupted: the cursor was closed by a cancelled statement');
+    throw Object.assign(err, { code: 'SQLITE_INTERRUPT' });
+  }
+  if (it !== undefined) {
+    try {
+      while (rows.length < batchSize) {
+        const r = it.next();
+        if (r.done === true) {
+          cursors.delete(cursor);
+          break;
+        }
+        rows.push(r.value as Record<string, unknown>);
+      }
+    } catch (e) {
+      cursors.delete(cursor); // the iterator is finished; do not report it exhausted later
+      throw e;
+    }
+  }
+  return ok(id, rows, rows.length, null);
+}
+
+function execute(m: SqliteRequest): SqliteReply {
+  switch (m.op) {
+    case 'run':
+      return run(m.id, m.sql, m.values);
+    case 'open':
+      cursors.set(m.cursor, prepare(m.sql).iterate(...bindable(m.values)));
+      return ok(m.id, [], 0, null);
+    case 'next':
+      return next(m.id, m.cursor, m.batchSize);
+    case 'close':
+      cursors.get(m.cursor)?.return?.();
+      cursors.delete(m.cursor);
+      return ok(m.id, [], 0, null);
+    case 'shutdown':
+      closeConnection();
+      return ok(m.id, [], 0, null);
   }
 }
 
-function next(id: number, cursor: number, batchSize: number): void {
-  const it = cursors.get(cursor);
-  const rows: Record<string, unknown>[] = [];
-  if (it !== undefined) {
-    while (rows.length < batchSize) {
-      const r = it.next();
-      if (r.done === true) {
-        cursors.delete(cursor);
-        break;
-      }
-      rows.push(r.value as Record<string, unknown>);
-    }
+// Closes the connection (rolling back an open transaction); closing the port then
+// lets the thread end.
+function closeConnection(): void {
+  for (const it of cursors.values()) it?.return?.();
+  cursors.clear();
+  db.close();
+}
+
+// The request is over: take it back from the client (RUNNING in protocol.ts), waiting
+// out an interrupt being delivered right now. Only then is the reply sent, so the
+// client never interrupts a request it already has the answer to.
+function finish(id: number): void {
+  for (;;) {
+    const seen = Atomics.compareExchange(state, RUNNING, id, 0);
+    if (seen !== -id) break; // id: taken back (nothing else can be there)
+    Atomics.wait(state, RUNNING, -id);
   }
-  ok(id, rows, rows.length, null);
+  if (Atomics.load(state, INTERRUPTED) === id) afterInterrupt();
+}
+
+// SQLite clears its interrupt flag when a statement starts while none is active; an
+// open cursor is active, and would make every later statement fail as interrupted.
+// An interrupt is meant to stop everything running on the connection: close them.
+function afterInterrupt(): void {
+  for (const [k, it] of cursors) {
+    if (it === null) continue;
+    try {
+      it.return?.();
+    } catch {
+      // closed anyway
+    }
+    cursors.set(k, null);
+  }
 }
 
 function handle(m: SqliteRequest): void {
+  if (Atomics.load(state, STOPPED) !== 0) {
+    // Destroyed by the client, which rejected this request already and posted one
+    // more message to wake an idle thread.
+    if (db.open) closeConnection();
+    port.close();
+    return;
+  }
+  Atomics.store(state, RUNNING, m.id);
+  let reply: SqliteReply;
   try {
-    switch (m.op) {
-      case 'run':
-        run(m.id, m.sql, m.values);
-        break;
-      case 'open':
-        cursors.set(m.cursor, prepare(m.sql).iterate(...bindable(m.values)));
-        ok(m.id, [], 0, null);
-        break;
-      case 'next':
-        next(m.id, m.cursor, m.batchSize);
-        break;
-      case 'close':
-        cursors.get(m.cursor)?.return?.();
-        cursors.delete(m.cursor);
-        ok(m.id, [], 0, null);
-        break;
-      case 'shutdown':
-        for (const it of cursors.values()) it.return?.();
-        db.close();
-        ok(m.id, [], 0, null);
-        port.close();
-        break;
-    }
+    reply = execute(m);
   } catch (e) {
-    fail(m.id, e);
+    reply = { id: m.id, ok: false, error: errorInfo(e) };
+  }
+  finish(m.id);
+  port.postMessage(reply);
+  if (m.op === 'shutdown') port.close();
+}
+
+// The connection's slot in the interrupt extension (interrupt.ts), or null: then the
+// client falls back to discarding the connection on cancellation.
+function interruptSlot(): number | null {
+  if (init.interruptLibrary === null) return null;
+  try {
+    loadInterruptExtension(db, init.interruptLibrary);
+    return db.prepare<[], number>('SELECT asyncio_interrupt_slot()').pluck().get() ?? null;
+  } catch {
+    return null;
   }
 }
 
+let startup: SqliteStartup;
 try {
   db = new Database(init.path, { timeout: init.busyTimeoutMs });
   if (init.wal && init.path !== ':memory:' && init.path !== '') db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.defaultSafeIntegers(false);
-  ok(0, [], 0, null);
+  startup = { ok: true, slot: interruptSlot() };
   port.on('message', handle);
 } catch (e) {
-  fail(0, e);
-  port.close();
+  startup = { ok: false, error: errorInfo(e) };
 }
+port.postMessage(startup);
+if (!startup.ok) port.close();
