@@ -15,6 +15,7 @@ import { Task as TaskClass } from './tasks.js';
 import { fileURLToPath } from 'node:url';
 import { resolve as resolvePath, sep } from 'node:path';
 import { toMillisecondsRequired, type Duration } from './durations.js';
+import { _setSiteFormatter } from './inspect.js';
 
 const debugLoops = new Set<EventLoop>();
 let hook: AsyncHook | null = null;
@@ -61,6 +62,9 @@ function siteOf(stack: string | undefined): string | undefined {
   const m = /\((.*)\)$/.exec(frame);
   return m !== null ? m[1] : frame.slice(3);
 }
+
+// The inspection hook names creation sites the same way.
+_setSiteFormatter(siteOf);
 
 function blocked(ms: number, task: Task<unknown> | undefined, what: string): void {
   const loop = task?._loop ?? _ambientLoop();

@@ -19,6 +19,15 @@ import { _ambientLoop, Handle } from './loop.js';
 /** @internal */ export const FAILED = 3;
 /** @internal */ export const CANCELLED_STATE = 4;
 
+// Bits of `_flags` (the tasks' bits are here too, so that a task has one field for all).
+/** @internal a failure was not retrieved */ export const LOG_ERROR = 1;
+/** @internal a task's cancellation was requested and not delivered yet */ export const MUST_CANCEL = 2;
+/** @internal a task's CancelledError is on its way to the body */ export const CANCEL_IN_FLIGHT = 4;
+/** @internal a task owns its ContextVar map */ export const OWN_CONTEXT = 8;
+/** @internal the bits above this hold a task's count of cancellation requests */
+export const CANCEL_SHIFT = 4;
+/** @internal one cancellation request in `_flags` */ export const ONE_CANCEL = 1 << CANCEL_SHIFT;
+
 /** @internal A done callback that is an object (no closure, called synchronously). */
 export interface DoneListener {
   _onDone(f: BaseFuture<unknown>): void;
@@ -72,7 +81,7 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
   /** @internal */ _callbacks: AnyCallback | AnyCallback[] | null = null;
   /** @internal */ _deferred: Deferred | null = null;
   /** @internal */ _loop: EventLoop;
-  /** @internal true while a failure was not retrieved */ _logError = false;
+  /** @internal LOG_ERROR, and the tasks' bits */ _flags = 0;
 
   constructor(loop: EventLoop) {
     this._loop = loop;
@@ -235,7 +244,9 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
       if (state === DONE) d.resolve(value);
       else d.reject(value);
     }
-    if (state === FAILED && !this._logError && d === null) this._markUnretrieved();
+    if (state === FAILED && (this._flags & LOG_ERROR) === 0 && d === null) {
+      this._markUnretrieved();
+    }
     const cbs = this._callbacks;
     if (cbs !== null) {
       this._callbacks = null;
@@ -246,14 +257,14 @@ export abstract class BaseFuture<T> implements PromiseLike<T> {
 
   /** @internal */
   _markUnretrieved(): void {
-    this._logError = true;
+    this._flags |= LOG_ERROR;
     unretrieved.track(this);
   }
 
   /** @internal */
   _retrieved(): void {
-    if (this._logError) {
-      this._logError = false;
+    if ((this._flags & LOG_ERROR) !== 0) {
+      this._flags &= ~LOG_ERROR;
       unretrieved.untrack(this);
     }
   }
@@ -381,8 +392,8 @@ function report(held: Held): void {
 export function _reportUnretrieved(loop: EventLoop): void {
   for (const ref of [...unretrieved.refs]) {
     const f = ref.deref();
-    if (f === undefined || f._loop !== loop || !f._logError) continue;
-    f._logError = false;
+    if (f === undefined || f._loop !== loop || (f._flags & LOG_ERROR) === 0) continue;
+    f._flags &= ~LOG_ERROR;
     unretrieved.untrack(f);
     loop.callExceptionHandler({
       message: `${f instanceof Future ? 'Future' : 'Task'} exception was never retrieved: ${f._label()}`,

@@ -48,6 +48,12 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, 
 const NONE = Symbol('none');
 type Slot<R> = R | typeof NONE;
 function noop(): void {}
+function isThenable(x: unknown): boolean {
+  return (
+    ((typeof x === 'object' && x !== null) || typeof x === 'function') &&
+    typeof (x as PromiseLike<unknown>).then === 'function'
+  );
+}
 
 class ConsumerWaiter<R> extends ListWaiter<IteratorResult<R>> {
   readonly owner: Mapper<unknown, R>;
@@ -101,19 +107,30 @@ export function map<T, R>(
     throw new RangeError(`map(): concurrency must be a positive integer, got ${String(c)}`);
   }
   if (typeof fn !== 'function') throw new TypeError('map(): fn must be a function');
+  const ordered = opts.ordered ?? true;
   if (items !== null && typeof items === 'object' && Symbol.asyncIterator in items) {
-    return new Mapper<T, R>(items[Symbol.asyncIterator](), true, fn, c, opts.ordered ?? true, -1);
+    return new Mapper<T, R>(items[Symbol.asyncIterator](), true, null, fn, c, ordered, -1);
   }
   if (items == null || typeof items[Symbol.iterator] !== 'function') {
     throw new TypeError('map(): items must be an iterable or an async iterable');
   }
-  const known = Array.isArray(items) ? items.length : -1;
-  return new Mapper<T, R>(items[Symbol.iterator](), false, fn, c, opts.ordered ?? true, known);
+  if (Array.isArray(items)) {
+    // A plain array is read by index: the same items as its iterator, which also reads
+    // the live length, without an iterator result object per item.
+    const plain = items[Symbol.iterator] === arrayValues;
+    const src = plain ? null : items[Symbol.iterator]();
+    return new Mapper<T, R>(src, false, plain ? items : null, fn, c, ordered, items.length);
+  }
+  return new Mapper<T, R>(items[Symbol.iterator](), false, null, fn, c, ordered, -1);
 }
+
+const arrayValues = Array.prototype[Symbol.iterator];
 
 /** @internal */
 class Mapper<T, R> implements MapIterator<R>, DoneListener {
-  readonly #src: Iterator<T> | AsyncIterator<T>;
+  /** the source iterator, or null for a plain array read by index */
+  readonly #src: Iterator<T> | AsyncIterator<T> | null;
+  readonly #array: readonly T[] | null;
   readonly #async: boolean;
   readonly #fn: (item: T, index: number) => Promise<R> | R;
   readonly #concurrency: number;
@@ -121,7 +138,9 @@ class Mapper<T, R> implements MapIterator<R>, DoneListener {
   readonly #limit: number;
   /** the number of items when known up front (an array), else -1 */
   readonly #known: number;
+  /** ordered: a ring of `#limit` result slots, indexed by item index */
   readonly #slots: Slot<R>[] | null;
+  /** unordered: results in order of completion */
   readonly #ready: Deque<R> | null;
   readonly #consumers = new WaitList<ConsumerWaiter<R>>('map() next result');
   readonly #room = new WaitList<ListWaiter<void>>('map() room for results');
@@ -143,14 +162,16 @@ class Mapper<T, R> implements MapIterator<R>, DoneListener {
   #sourceClosed: Promise<void> | null = null;
 
   constructor(
-    src: Iterator<T> | AsyncIterator<T>,
+    src: Iterator<T> | AsyncIterator<T> | null,
     isAsync: boolean,
+    array: readonly T[] | null,
     fn: (item: T, index: number) => Promise<R> | R,
     concurrency: number,
     ordered: boolean,
     known: number,
   ) {
     this.#src = src;
+    this.#array = array;
     this.#async = isAsync;
     this.#fn = fn;
     this.#concurrency = concurrency;
@@ -163,6 +184,11 @@ class Mapper<T, R> implements MapIterator<R>, DoneListener {
   next(): Promise<IteratorResult<R>> {
     const task = taskStorage.getStore();
     if (task !== undefined && task._mustCancel) return Promise.reject(task._takeCancel());
+    // The hot path: a result is ready (while running, nothing else can be pending).
+    if (this.#started && !this.#stopping) {
+      const v = this.#take();
+      if (v !== NONE) return Promise.resolve({ value: v, done: false });
+    }
     if (this.#error !== NONE && this.#tasks.size === 0) {
       const e = this.#error;
       this.#error = NONE;
@@ -263,51 +289,68 @@ class Mapper<T, R> implements MapIterator<R>, DoneListener {
   }
 
   async #work(): Promise<void> {
-    const src = this.#src;
+    const fn = this.#fn;
+    const array = this.#array;
     try {
       for (;;) {
         if (this.#stopping || this.#exhausted) return;
         if (this.#pulled - this.#yielded >= this.#limit) {
-          const w = new ListWaiter<void>();
-          this.#room.push(w);
-          await w.suspend(taskStorage.getStore());
+          await this.#wait(this.#room);
           continue;
         }
-        let r: IteratorResult<T>;
-        if (this.#async) {
-          if (this.#pulling) {
-            const w = new ListWaiter<void>();
-            this.#pullers.push(w);
-            await w.suspend(taskStorage.getStore());
-            continue;
+        let item: T;
+        if (array !== null) {
+          if (this.#pulled >= array.length) {
+            this.#setExhausted();
+            return;
           }
-          this.#pulling = true;
-          try {
-            r = await cancellable((src as AsyncIterator<T>).next());
-          } finally {
-            this.#pulling = false;
-            this.#pullers.shift()?.wake();
-          }
-          if (this.#stopping) return;
+          item = array[this.#pulled]!;
         } else {
-          r = (src as Iterator<T>).next();
-        }
-        if (r.done === true) {
-          this.#setExhausted();
-          return;
+          let r: IteratorResult<T>;
+          if (this.#async) {
+            if (this.#pulling) {
+              await this.#wait(this.#pullers);
+              continue;
+            }
+            this.#pulling = true;
+            try {
+              r = await cancellable((this.#src as AsyncIterator<T>).next());
+            } finally {
+              this.#pulling = false;
+              this.#pullers.shift()?.wake();
+            }
+            if (this.#stopping) return;
+          } else {
+            r = (this.#src as Iterator<T>).next();
+          }
+          if (r.done === true) {
+            this.#setExhausted();
+            return;
+          }
+          item = r.value;
         }
         const index = this.#pulled++;
         this.#running++;
         if (this.#known < 0 && this.#tasks.size < this.#concurrency) {
           this.#spawn(taskStorage.getStore()?._parent);
         }
-        const v = await this.#fn(r.value, index);
+        const p = fn(item, index);
+        // A plain value needs no await (each await costs a promise or two under the
+        // AsyncLocalStorage hooks); a worker of a sync fn yields when room runs out.
+        const v = p instanceof Promise || isThenable(p) ? await p : p;
         this.#running--;
         this.#deliver(index, v);
       }
     } catch (e) {
       if (!this.#stopping) this.#fail(e);
     }
+  }
+
+  /** Parks the current worker in `list` until woken. */
+  #wait(list: WaitList<ListWaiter<void>>): Promise<void> {
+    const w = new ListWaiter<void>();
+    list.push(w);
+    return w.suspend(taskStorage.getStore());
   }
 
   #setExhausted(): void {
@@ -320,6 +363,15 @@ class Mapper<T, R> implements MapIterator<R>, DoneListener {
 
   #deliver(index: number, v: R): void {
     if (this.#stopping) return;
+    const consumers = this.#consumers;
+    if (consumers.size > 0 && (this.#slots === null || index === this.#yielded)) {
+      // A consumer waits for exactly this result: hand it over without buffering.
+      this.#yielded++;
+      this.#room.shift()?.wake();
+      consumers.shift()!.wake({ value: v, done: false });
+      if (consumers.size > 0) this.#flush();
+      return;
+    }
     this.#buffered++;
     if (this.#slots !== null) this.#slots[index % this.#limit] = v;
     else this.#ready!.push(v);
@@ -413,7 +465,7 @@ class Mapper<T, R> implements MapIterator<R>, DoneListener {
   #closeSource(): Promise<void> {
     if (this.#sourceClosed === null) {
       this.#sourceClosed = Promise.resolve()
-        .then(() => this.#src.return?.())
+        .then(() => this.#src?.return?.())
         .then(noop, noop);
     }
     return this.#sourceClosed;

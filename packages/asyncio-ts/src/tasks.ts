@@ -9,7 +9,19 @@ import { taskStorage } from './_internal/current.js';
 import { loopHooks } from './_internal/hooks.js';
 import type { Waiter } from './_internal/waiter.js';
 import { _ambientLoop, type EventLoop, type Runnable } from './loop.js';
-import { BaseFuture, CANCELLED_STATE, DONE, FAILED, PENDING, RUNNING } from './futures.js';
+import {
+  BaseFuture,
+  CANCEL_IN_FLIGHT,
+  CANCEL_SHIFT,
+  CANCELLED_STATE,
+  DONE,
+  FAILED,
+  MUST_CANCEL,
+  ONE_CANCEL,
+  OWN_CONTEXT,
+  PENDING,
+  RUNNING,
+} from './futures.js';
 
 /** Options of `createTask`. */
 export interface TaskOptions {
@@ -27,6 +39,14 @@ export interface TaskOptions {
 export type ContextMap = Map<unknown, unknown>;
 
 let taskIds = 0;
+
+/** @internal What most tasks never use: made on first use. */
+export class TaskExtra {
+  name: string | undefined = undefined;
+  cancelMsg: string | undefined = undefined;
+  ac: AbortController | null = null;
+  createdAt: string | undefined = undefined;
+}
 
 /** @internal */
 export const rootContext: { map: ContextMap; own: boolean } = { map: new Map(), own: true };
@@ -50,22 +70,17 @@ export const rootContext: { map: ContextMap; own: boolean } = { map: new Map(), 
  * cancellation point, and cancelling the awaiting task cancels the awaited one.
  */
 export class Task<T> extends BaseFuture<T> implements Runnable {
-  /** @internal */ _fn: (() => Promise<T> | T) | null;
-  /** @internal */ _name: string | undefined;
+  // Fields are few on purpose (a task is 128 bytes): the booleans and the count of
+  // cancellation requests share `_flags`, what most tasks never use sits in `_extra`,
+  // made on demand, and `_value` (the result, once done) holds the body until it
+  // starts and, while the task is in a shared sleep(0), that sleep's promise.
   /** @internal */ readonly _id: number;
   /** @internal the library await the task is blocked in */ _waiter: Waiter<unknown> | null = null;
-  /** @internal */ _mustCancel = false;
-  /** @internal a delivered CancelledError has not reached the body yet */ _cancelInFlight = false;
-  /** @internal */ _cancelMsg: string | undefined = undefined;
-  /** @internal */ _numCancels = 0;
-  /** @internal */ _ac: AbortController | null = null;
   /** @internal */ _context: ContextMap;
-  /** @internal */ _ownContext = false;
   /** @internal */ _parent: Task<unknown> | undefined;
   /** @internal the loop's list of live tasks */ _prevLive: Task<unknown> | null = null;
   /** @internal */ _nextLive: Task<unknown> | null = null;
-  /** @internal debug mode: where the task was created */ _createdAt: string | undefined =
-    undefined;
+  /** @internal rarely used state */ _extra: TaskExtra | null = null;
 
   /** @internal Use `createTask()`. */
   constructor(
@@ -75,27 +90,54 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
     parent: Task<unknown> | undefined,
   ) {
     super(loop);
-    this._fn = fn;
-    this._name = name;
+    this._value = fn; // the body, until it starts
     this._id = ++taskIds;
     this._parent = parent;
+    if (name !== undefined) this._x().name = name;
     // Copy-on-write: the new task shares its creator's values until either side
     // sets one; then that side copies the map first.
     if (parent !== undefined) {
       this._context = parent._context;
-      parent._ownContext = false;
+      parent._flags &= ~OWN_CONTEXT;
     } else {
       this._context = rootContext.map;
       rootContext.own = false;
     }
   }
 
+  /** @internal A cancellation was requested and not delivered yet. */
+  get _mustCancel(): boolean {
+    return (this._flags & MUST_CANCEL) !== 0;
+  }
+
+  /** @internal The task has its own copy of the ContextVar values. */
+  get _ownContext(): boolean {
+    return (this._flags & OWN_CONTEXT) !== 0;
+  }
+  set _ownContext(v: boolean) {
+    if (v) this._flags |= OWN_CONTEXT;
+    else this._flags &= ~OWN_CONTEXT;
+  }
+
+  /** @internal debug mode: where the task was created */
+  get _createdAt(): string | undefined {
+    return this._extra?.createdAt;
+  }
+  set _createdAt(v: string | undefined) {
+    this._x().createdAt = v;
+  }
+
+  /** @internal */
+  _x(): TaskExtra {
+    return (this._extra ??= new TaskExtra());
+  }
+
   /** The task's name. */
   get name(): string {
-    return this._name ?? `Task-${this._id}`;
+    return this._extra?.name ?? `Task-${this._id}`;
   }
   set name(v: string) {
-    this._name = String(v);
+    this._x().name = String(v);
   }
 
   /**
@@ -104,11 +146,12 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
    * on first use.
    */
   get signal(): AbortSignal {
-    let ac = this._ac;
+    const x = this._x();
+    let ac = x.ac;
     if (ac === null) {
-      ac = this._ac = new AbortController();
+      ac = x.ac = new AbortController();
       if (this._state >= DONE) ac.abort(new CancelledError('the task has finished'));
-      else if (this._numCancels > 0) ac.abort(new CancelledError(this._cancelMsg ?? ''));
+      else if (this._flags >= ONE_CANCEL) ac.abort(new CancelledError(x.cancelMsg ?? ''));
     }
     return ac.signal;
   }
@@ -120,26 +163,26 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
    */
   cancel(msg?: string): boolean {
     if (this._state >= DONE) return false;
-    this._numCancels++;
-    const ac = this._ac;
-    if (ac !== null && !ac.signal.aborted) ac.abort(new CancelledError(msg ?? ''));
+    this._flags += ONE_CANCEL;
+    const ac = this._extra?.ac;
+    if (ac != null && !ac.signal.aborted) ac.abort(new CancelledError(msg ?? ''));
     // One CancelledError is already on its way to the body: as in asyncio, a second
     // cancel() before the task resumes only counts.
-    if (this._cancelInFlight) return true;
+    if ((this._flags & CANCEL_IN_FLIGHT) !== 0) return true;
     const w = this._waiter;
-    if (w !== null && w.onCancel(msg ?? '')) {
+    if (w !== null && w.onCancel(msg ?? '', this)) {
       // A waiter that left (rather than forwarding to what it awaits) has rejected.
       if (this._waiter !== w) markInFlight(this);
       return true;
     }
-    this._mustCancel = true;
-    this._cancelMsg = msg;
+    this._flags |= MUST_CANCEL;
+    if (msg !== undefined || this._extra !== null) this._x().cancelMsg = msg;
     return true;
   }
 
   /** How many cancellation requests are pending (not yet `uncancel`ed). */
   cancelling(): number {
-    return this._numCancels;
+    return this._flags >>> CANCEL_SHIFT;
   }
 
   /**
@@ -149,25 +192,25 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
    * was requested but not yet delivered is dropped.
    */
   uncancel(): number {
-    if (this._numCancels > 0) {
-      this._numCancels--;
-      if (this._numCancels === 0) {
-        this._mustCancel = false;
+    if (this._flags >= ONE_CANCEL) {
+      this._flags -= ONE_CANCEL;
+      if (this._flags < ONE_CANCEL) {
+        this._flags &= ~MUST_CANCEL;
         // The cancellation was absorbed (by a timeout, a task group): hand out a
         // fresh signal from now on, or every later fetch(url, { signal }) would fail.
-        if (this._ac !== null && this._ac.signal.aborted && this._state < DONE) this._ac = null;
+        const x = this._extra;
+        if (x !== null && x.ac !== null && x.ac.signal.aborted && this._state < DONE) x.ac = null;
       }
     }
-    return this._numCancels;
+    return this._flags >>> CANCEL_SHIFT;
   }
 
   /** @internal Runs the body (called from the loop's ready queue). */
   _run(): void {
     if (this._state !== PENDING) return;
-    if (this._mustCancel) {
-      this._mustCancel = false;
-      this._fn = null;
-      this._finishCancelled(new CancelledError(this._cancelMsg ?? ''));
+    if ((this._flags & MUST_CANCEL) !== 0) {
+      this._flags &= ~MUST_CANCEL;
+      this._finishCancelled(new CancelledError(this._extra?.cancelMsg ?? ''));
       return;
     }
     this._state = RUNNING;
@@ -176,13 +219,12 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
 
   /** @internal Takes a pending, undelivered cancellation. */
   _takeCancel(): CancelledError {
-    this._mustCancel = false;
-    return new CancelledError(this._cancelMsg ?? '');
+    this._flags &= ~MUST_CANCEL;
+    return new CancelledError(this._extra?.cancelMsg ?? '');
   }
 
   /** @internal */
   _finish(value: unknown, isError: boolean): void {
-    this._fn = null;
     this._waiter = null;
     if (isError) {
       if (isCancelled(value)) this._finishCancelled(value);
@@ -193,7 +235,7 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
       // permit it was handed just before the cancel() (asyncio would have thrown at
       // that await; here the handoff has already happened), and dropping it would
       // lose it. The request still shows in cancelling().
-      this._mustCancel = false;
+      this._flags &= ~MUST_CANCEL;
       this._end(DONE, value);
     }
   }
@@ -206,9 +248,12 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
   /** @internal */
   _end(state: number, value: unknown): void {
     this._loop._untrack(this);
-    if (this._createdAt !== undefined) loopHooks.taskEnded?.(this);
-    const ac = this._ac;
-    if (ac !== null && !ac.signal.aborted) ac.abort(new CancelledError('the task has finished'));
+    const x = this._extra;
+    if (x !== null) {
+      if (x.createdAt !== undefined) loopHooks.taskEnded?.(this);
+      const ac = x.ac;
+      if (ac !== null && !ac.signal.aborted) ac.abort(new CancelledError('the task has finished'));
+    }
     this._complete(state, value);
   }
 
@@ -228,19 +273,21 @@ export class Task<T> extends BaseFuture<T> implements Runnable {
 // them have run (one batch, no closure per cancellation).
 let inFlight: Task<unknown>[] = [];
 function markInFlight(t: Task<unknown>): void {
-  t._cancelInFlight = true;
+  t._flags |= CANCEL_IN_FLIGHT;
   if (inFlight.push(t) === 1) queueMicrotask(clearInFlight);
 }
 function clearInFlight(): void {
   const list = inFlight;
   inFlight = [];
-  for (let i = 0; i < list.length; i++) list[i]!._cancelInFlight = false;
+  for (let i = 0; i < list.length; i++) list[i]!._flags &= ~CANCEL_IN_FLIGHT;
 }
 
 function startBody(task: Task<unknown>): void {
+  const fn = task._value as () => unknown;
+  task._value = undefined;
   let r: unknown;
   try {
-    r = task._fn!();
+    r = fn();
   } catch (e) {
     task._finish(e, true);
     return;

@@ -61,6 +61,60 @@ describe('map()', () => {
     });
   });
 
+  it('reads an array like its iterator: items added while mapping are mapped too, a custom iterator is used', async () => {
+    await vrun(async () => {
+      const items = [1, 2, 3];
+      const out: number[] = [];
+      for await (const x of map(
+        items,
+        async (x) => {
+          if (x === 2) items.push(4); // the array iterator reads the live length too
+          await sleep(1);
+          return x * 10;
+        },
+        { concurrency: 2 },
+      )) {
+        out.push(x);
+      }
+      assert.deepEqual(out, [10, 20, 30, 40]);
+
+      const custom = [1, 2, 3];
+      custom[Symbol.iterator] = () => [7, 8].values();
+      assert.deepEqual(await collect(map(custom, (x) => x + 1, { concurrency: 4 })), [8, 9]);
+    });
+  });
+
+  it('a sync fn runs without an await per item, within the bound on items taken and not consumed', async () => {
+    await vrun(async () => {
+      let pulled = 0;
+      function* numbers(): Generator<number> {
+        for (let i = 0; i < 1000; i++) {
+          pulled++;
+          yield i;
+        }
+      }
+      const it = map(numbers(), (x) => x * 2, { concurrency: 3 });
+      const first = await it.next();
+      assert.deepEqual(first, { value: 0, done: false });
+      await sleep(0);
+      assert.ok(pulled <= 1 + 2 * 3 + 1, `pulled ${pulled}`);
+      assert.equal(it.statistics().running, 0);
+      const rest = await collect(it);
+      assert.equal(rest.length, 999);
+      assert.equal(rest[998], 1998);
+      // A thenable (here a library future: a task) is still awaited.
+      const tasks = await collect(
+        map([1, 2], (x) => createTask(async () => (await sleep(x), x)), { concurrency: 2 }),
+      );
+      assert.deepEqual(tasks, [1, 2]);
+      const failing = (x: number): number => {
+        if (x === 2) throw new Error('two failed');
+        return x;
+      };
+      await assert.rejects(collect(map([1, 2, 3], failing, { concurrency: 2 })), /two failed/);
+    });
+  });
+
   it('takes an async iterable and pulls it one item at a time', async () => {
     await vrun(async (loop) => {
       async function* source(): AsyncGenerator<number> {

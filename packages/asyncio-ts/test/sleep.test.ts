@@ -159,6 +159,86 @@ describe('sleep', () => {
     });
   });
 
+  it('tasks in sleep(0) share one turn but resume in the order they yielded, between other ready work', async () => {
+    await vrun(async () => {
+      const order: string[] = [];
+      const ts = ['a', 'b', 'c'].map((label) =>
+        createTask(async () => {
+          order.push(`${label}0`);
+          await sleep(0);
+          order.push(`${label}1`);
+          await sleep(0);
+          order.push(`${label}2`);
+        }),
+      );
+      for (const t of ts) await t;
+      assert.deepEqual(order, ['a0', 'b0', 'c0', 'a1', 'b1', 'c1', 'a2', 'b2', 'c2']);
+      assert.match(String(ts[0]), /done/);
+      const t = createTask(() => sleep(0));
+      await sleep(0); // t is in its sleep(0)
+      assert.match(String(t), /running sleep 0 ms/);
+      await t;
+    });
+  });
+
+  it('a task cancelled in sleep(0) gets its CancelledError once, at the turn; cancelling again meanwhile only counts', async () => {
+    await vrun(async () => {
+      const got: string[] = [];
+      const t = createTask(async () => {
+        try {
+          await sleep(0);
+        } catch (e) {
+          got.push(`${(e as Error).name}: ${(e as Error).message}`);
+        }
+        await sleep(0); // not cancelled again
+        got.push('went on');
+      });
+      await sleep(0);
+      t.cancel('first');
+      t.cancel('second');
+      assert.equal(t.cancelling(), 2);
+      await t;
+      assert.deepEqual(got, ['CancelledError: first', 'went on']);
+    });
+  });
+
+  it('a sleep(0) that nobody awaits: a cancellation goes to the awaited one, and no rejection is left unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown): void => {
+      unhandled.push(e);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await vrun(async () => {
+        // Two sleep(0)s in one turn, the second awaited: it is the one interrupted.
+        const t1 = createTask(async () => {
+          void sleep(0);
+          await sleep(0);
+          return 'resumed';
+        });
+        // The last library call is a sleep(0) nobody awaits: it takes the cancellation
+        // (and the task goes on), as any library call would.
+        const t2 = createTask(async () => {
+          void sleep(0);
+          await new Promise((resolve) => setImmediate(resolve));
+          await sleep(0);
+          return 'resumed';
+        });
+        await sleep(0);
+        t1.cancel();
+        t2.cancel();
+        await assert.rejects(t1.then(), CancelledError);
+        assert.equal(await t2, 'resumed');
+        assert.equal(t2.cancelling(), 1);
+        await sleep(0);
+        await new Promise((resolve) => setImmediate(resolve));
+      });
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    assert.deepEqual(unhandled, []);
+  });
+
   it('with a cancellation pending on the task, sleep rejects at once', async () => {
     await vrun(async (loop) => {
       const t = createTask(async () => {
@@ -212,6 +292,7 @@ describe('sleep', () => {
 
   it('works outside run() on the default loop', async () => {
     assert.equal(await sleep(0, 'outside'), 'outside');
+    assert.equal(await sleep(0), undefined);
     assert.equal(currentTask(), null);
   });
 });

@@ -55,10 +55,11 @@ export class Waiter<T = unknown> {
   }
 
   /**
-   * The owner task was cancelled while blocked here. Returns true when the
-   * cancellation was delivered (or forwarded); false leaves it pending on the task.
+   * The owner task (passed too, for a waiter shared by many tasks) was cancelled
+   * while blocked here. Returns true when the cancellation was delivered (or
+   * forwarded); false leaves it pending on the task.
    */
-  onCancel(msg: string): boolean {
+  onCancel(msg: string, _task?: Task<unknown>): boolean {
     this.detach();
     const t = this.task;
     if (t !== undefined && t._waiter === this) t._waiter = null;
