@@ -3,42 +3,71 @@
  * `aio`: the command-line tool of asyncio-ts. Fetches and crawls many web pages at
  * once, politely, fast, and without losing work.
  *
- * This is the skeleton: global options, the command table and the exit codes. The
- * commands themselves (fetch, crawl, demo, ps) are coming. Built only on the public
- * API of `asyncio-ts`.
+ * Global options, the command table (each command in `commands/`) and the exit
+ * codes. Built only on the public API of `asyncio-ts`. The commands that fetch
+ * handle Ctrl-C themselves (finish in flight, save, print the resume command), so
+ * the runner's own SIGINT handling is off.
  *
- * Exit codes: 0 success; 1 the command failed (or is not available yet); 2 bad
- * command line (unknown command or option, missing value); 130 interrupted (Ctrl-C).
+ * Exit codes: 0 success; 1 the command failed; 2 bad input (unknown command or
+ * option, bad value, missing file, unwritable output); 130 interrupted (Ctrl-C).
  *
  * @module
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isCancelled, run } from 'asyncio-ts';
+import { EXIT, UsageError, isParseArgsError, usageMessage, type Command } from './command.js';
 
-/** The exit codes of `aio`, documented in `aio --help`. */
-const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
-
-/** A command of the tool: what `aio --help` lists. */
-interface Command {
+/** A command as the table lists it: loaded only when it runs (start-up stays short). */
+interface Entry {
   summary: string;
-  /** Absent while the command is not implemented yet ("coming"). */
-  run?: (args: string[]) => Promise<number>;
+  load: () => Promise<Command>;
 }
 
-const COMMANDS: Record<string, Command> = {
-  fetch: { summary: 'probe a list of URLs concurrently: status, title, size, time' },
-  crawl: { summary: 'crawl a site from start URLs, politely, resumable' },
-  demo: { summary: 'crawl a built-in local demo site: sequential vs concurrent' },
-  ps: { summary: 'show the task tree of a running aio' },
-};
-
-/** An error in the command line: one line on stderr, exit code 2. */
-class UsageError extends Error {
-  static {
-    this.prototype.name = 'UsageError';
-  }
-}
+const COMMANDS: ReadonlyMap<string, Entry> = new Map<string, Entry>([
+  [
+    'fetch',
+    {
+      summary: 'probe a list of URLs concurrently: status, title, size, time',
+      load: async () => (await import('./commands/fetch.js')).fetchCommand,
+    },
+  ],
+  [
+    'crawl',
+    {
+      summary: 'crawl a site from start URLs, politely, resumable',
+      load: async () => (await import('./commands/crawl.js')).crawlCommand,
+    },
+  ],
+  [
+    'demo',
+    {
+      summary: 'crawl a built-in local demo site: sequential vs concurrent',
+      load: async () => (await import('./commands/demo.js')).demoCommand,
+    },
+  ],
+  [
+    'report',
+    {
+      summary: 'write the HTML report of a crawl or fetch store (charts, slowest, broken links)',
+      load: async () => (await import('./commands/report.js')).reportCommand,
+    },
+  ],
+  [
+    'export',
+    {
+      summary: 'write stored results as JSONL or CSV (pages or links), streamed',
+      load: async () => (await import('./commands/export.js')).exportCommand,
+    },
+  ],
+  [
+    'ps',
+    {
+      summary: 'print the live task tree of a running process that uses asyncio-ts',
+      load: async () => (await import('./commands/ps.js')).psCommand,
+    },
+  ],
+]);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -48,10 +77,8 @@ function version(): string {
 }
 
 function helpText(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
-  const commands = Object.entries(COMMANDS).map(
-    ([name, c]) => `  ${name.padEnd(width)}  ${c.summary}${c.run === undefined ? ' (coming)' : ''}`,
-  );
+  const width = Math.max(...[...COMMANDS.keys()].map((n) => n.length));
+  const commands = [...COMMANDS].map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
   return [
     'aio: fetch and crawl many web pages at once, politely, fast, without losing work.',
     '',
@@ -67,28 +94,11 @@ function helpText(): string {
     '',
     'Exit codes:',
     '  0    success',
-    '  1    the command failed (or is not available yet)',
-    '  2    bad command line: unknown command or option, missing value',
+    '  1    the command failed (a store error, an unexpected error)',
+    '  2    bad input: unknown command or option, bad value, missing file, unwritable output',
     '  130  interrupted (Ctrl-C)',
     '',
   ].join('\n');
-}
-
-/** Turns an error of `parseArgs` into one readable line. */
-function usageMessage(err: Error & { code?: string }): string {
-  const option = /'([^']+)'/.exec(err.message)?.[1];
-  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
-    return `unknown option '${option}'`;
-  }
-  const line = err.message.split('\n')[0]!;
-  return line.charAt(0).toLowerCase() + line.slice(1);
-}
-
-/** True for the errors `parseArgs` throws on a bad command line. */
-function isParseArgsError(e: unknown): e is Error & { code: string } {
-  return (
-    e instanceof TypeError && String((e as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')
-  );
 }
 
 /** Set by `--debug`: errors print their stack trace. */
@@ -125,17 +135,13 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   if (command === undefined) throw new UsageError('no command given');
-  const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (cmd === undefined) throw new UsageError(`unknown command '${command}'`);
-  if (cmd.run === undefined) {
-    process.stderr.write(`aio: '${command}' is not available yet (coming in a later version)\n`);
-    return EXIT.failed;
-  }
-  return cmd.run(rest);
+  const entry = COMMANDS.get(command);
+  if (entry === undefined) throw new UsageError(`unknown command '${command}'`);
+  return (await entry.load()).run(rest);
 }
 
 try {
-  process.exitCode = await run(() => main(process.argv.slice(2)));
+  process.exitCode = await run(() => main(process.argv.slice(2)), { handleSignals: false });
 } catch (e) {
   if (e instanceof UsageError) {
     process.stderr.write(`aio: ${e.message} (see 'aio --help')\n`);

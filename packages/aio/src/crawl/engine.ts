@@ -1,0 +1,415 @@
+/**
+ * The engine under `aio fetch` and `aio crawl`: workers take URLs from a frontier,
+ * fetch them through one `ClientSession` (which holds the limits: connections in
+ * all and per host, rates), and hand each outcome to a group-commit writer.
+ *
+ * Durability: a worker takes its next URL only once its page is committed, so a
+ * crash (`kill -9`) loses at most the pages in flight, which are still `todo` in the
+ * frontier and fetched again on resume. Many workers' pages share one transaction.
+ *
+ * Stopping: `stop()` (the first Ctrl-C) stops handing out URLs and lets the ones in
+ * flight finish within the grace period, then cancels them; `stopNow()` (the second)
+ * cancels them at once. Either way every page already fetched is written.
+ *
+ * @module
+ */
+import { createTask, Future, sleep, TaskGroup, type Task } from 'asyncio-ts';
+import type { ClientSession } from 'asyncio-ts/http';
+import { fetchPage, type FetchPageOptions } from './fetch-page.js';
+import { normalizeUrl, type Scope } from './url.js';
+import { Robots } from './robots.js';
+import type { FrontierEntry, Outcome, ResultStore } from '../store/store.js';
+import type { PageRow } from '../store/schema.js';
+import type { RunStats } from '../ui/stats.js';
+
+/** What the crawl adds to a plain fetch. */
+export interface CrawlRules {
+  scope: Scope;
+  /** The deepest depth stored (start URLs are 0). */
+  maxDepth: number;
+  /** The most URLs queued in all (the frontier stops growing there). */
+  maxPages: number;
+  /** Obey robots.txt (and its Crawl-delay). */
+  robots: boolean;
+  /** The user agent's product token, for robots.txt groups. */
+  userAgent: string;
+}
+
+/** Options of an {@link Engine}. */
+export interface EngineOptions {
+  session: ClientSession;
+  store: ResultStore;
+  stats: RunStats;
+  concurrency: number;
+  fetch: FetchPageOptions;
+  /** Null for `aio fetch`. */
+  crawl: CrawlRules | null;
+  /** How long in-flight requests may finish after `stop()`, in ms. */
+  graceMs: number;
+  /** Called for every stored page (after its commit). */
+  onPage?: (row: PageRow) => void;
+  /** Called with a warning line. */
+  warn?: (line: string) => void;
+}
+
+/** URLs waiting to be fetched, shallowest first; knows when the crawl is over. */
+class Frontier {
+  readonly #levels: FrontierEntry[][] = [];
+  readonly #heads: number[] = [];
+  #size = 0;
+  #minLevel = 0;
+  #busy = 0;
+  #closed = false;
+  #waiters: Future<void>[] = [];
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(e: FrontierEntry): void {
+    if (this.#closed) return;
+    while (this.#levels.length <= e.depth) {
+      this.#levels.push([]);
+      this.#heads.push(0);
+    }
+    this.#levels[e.depth]!.push(e);
+    this.#size++;
+    if (e.depth < this.#minLevel) this.#minLevel = e.depth;
+    this.#wake(1);
+  }
+
+  /** The next URL, or null once there is nothing left (or after `close()`). */
+  async take(): Promise<FrontierEntry | null> {
+    for (;;) {
+      if (this.#closed) return null;
+      if (this.#size > 0) {
+        this.#busy++;
+        return this.#shift();
+      }
+      if (this.#busy === 0) {
+        this.close();
+        return null;
+      }
+      const f = new Future<void>();
+      this.#waiters.push(f);
+      await f;
+    }
+  }
+
+  /** A worker finished the URL it took. */
+  release(): void {
+    this.#busy--;
+    if (this.#busy === 0 && this.#size === 0) this.close();
+  }
+
+  /** Hands out nothing more; waiting workers get null. */
+  close(): void {
+    this.#closed = true;
+    this.#wake(Infinity);
+  }
+
+  #shift(): FrontierEntry {
+    for (let d = this.#minLevel; ; d++) {
+      const level = this.#levels[d]!;
+      const h = this.#heads[d]!;
+      if (h < level.length) {
+        const e = level[h]!;
+        this.#size--;
+        if (h + 1 === level.length) {
+          this.#levels[d] = [];
+          this.#heads[d] = 0;
+        } else this.#heads[d] = h + 1;
+        this.#minLevel = d;
+        return e;
+      }
+    }
+  }
+
+  #wake(n: number): void {
+    while (n > 0 && this.#waiters.length > 0) {
+      const f = this.#waiters.shift()!;
+      // A waiter whose worker was cancelled is done already: it takes no wake-up.
+      if (!f.done()) {
+        f.setResult();
+        n--;
+      }
+    }
+  }
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** A promise and its settling functions (Promise.withResolvers needs Node 22). */
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Group commit: outcomes submitted while a transaction runs go in the next one. */
+class Writer {
+  readonly #store: ResultStore;
+  #batch: Outcome[] = [];
+  #batchDone = deferred();
+  #flushing: Task<void> | null = null;
+  #failure: unknown = null;
+
+  constructor(store: ResultStore) {
+    this.#store = store;
+  }
+
+  /**
+   * Queues `o` and resolves once it is committed. A plain promise shared by the
+   * batch: a worker cancelled while it waits does not take the commit down with it.
+   */
+  submit(o: Outcome): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    this.#batch.push(o);
+    const done = this.#batchDone.promise;
+    if (this.#flushing === null) {
+      this.#flushing = createTask(() => this.#flushLoop(), { name: 'aio-writer' });
+    }
+    return done;
+  }
+
+  async #flushLoop(): Promise<void> {
+    try {
+      while (this.#batch.length > 0) {
+        const batch = this.#batch;
+        const done = this.#batchDone;
+        this.#batch = [];
+        this.#batchDone = deferred();
+        try {
+          await this.#store.write(batch);
+          done.resolve();
+        } catch (e) {
+          this.#failure = e;
+          // Nobody may be waiting for these: no unhandled rejection.
+          done.promise.catch(() => undefined);
+          this.#batchDone.promise.catch(() => undefined);
+          done.reject(e as Error);
+          this.#batchDone.reject(e as Error);
+          return;
+        }
+      }
+    } finally {
+      this.#flushing = null;
+    }
+  }
+
+  /** Waits until everything submitted is written. */
+  async drain(): Promise<void> {
+    while (this.#flushing !== null) {
+      await this.#flushing.then(
+        () => undefined,
+        () => undefined,
+      );
+    }
+    if (this.#batch.length > 0 && this.#failure === null) {
+      this.#flushing = createTask(() => this.#flushLoop(), { name: 'aio-writer' });
+      await this.drain();
+    }
+    if (this.#failure !== null) throw this.#failure as Error;
+  }
+}
+
+/** Runs one fetch or crawl. */
+export class Engine {
+  readonly #o: EngineOptions;
+  readonly #frontier = new Frontier();
+  readonly #writer: Writer;
+  readonly #seen: Set<string>;
+  readonly #robots = new Map<string, Promise<Robots>>();
+  readonly #nextAt = new Map<string, number>();
+  readonly #attempts = new Map<string, number>();
+  #workers: Task<void>[] = [];
+  #graceTask: Task<void> | null = null;
+  #stopping = false;
+
+  constructor(opts: EngineOptions, seen: Set<string>) {
+    this.#o = opts;
+    this.#writer = new Writer(opts.store);
+    this.#seen = seen;
+    opts.session.events.on('error', (e) => {
+      this.#attempts.set(e.url, e.attempt);
+    });
+  }
+
+  /** True once `stop()` was called. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** URLs queued and not yet taken. */
+  get queued(): number {
+    return this.#frontier.size;
+  }
+
+  /** Queues `entries` (already known to the seen set and the store). */
+  add(entries: Iterable<FrontierEntry>): void {
+    for (const e of entries) this.#frontier.push(e);
+  }
+
+  /**
+   * Fetches until the frontier is empty or the run is stopped; then writes
+   * everything fetched. Resolves true when it ran to the end, false when stopped.
+   */
+  async run(): Promise<boolean> {
+    try {
+      await using group = new TaskGroup();
+      for (let i = 0; i < this.#o.concurrency; i++) {
+        this.#workers.push(group.createTask(() => this.#work(), { name: `aio-worker-${i}` }));
+      }
+    } finally {
+      this.#graceTask?.cancel();
+      await this.#writer.drain();
+    }
+    return !this.#stopping;
+  }
+
+  /** Stops taking URLs; in-flight ones get `graceMs` to finish, then are cancelled. */
+  stop(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#frontier.close();
+    this.#graceTask = createTask(
+      async () => {
+        await sleep(this.#o.graceMs);
+        this.stopNow();
+      },
+      { name: 'aio-grace' },
+    );
+  }
+
+  /** Cancels the requests in flight now (what was fetched is still written). */
+  stopNow(): void {
+    this.#stopping = true;
+    this.#frontier.close();
+    for (const w of this.#workers) w.cancel('stopped');
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const entry = await this.#frontier.take();
+      if (entry === null) return;
+      try {
+        await this.#process(entry);
+      } finally {
+        this.#frontier.release();
+      }
+    }
+  }
+
+  async #process(entry: FrontierEntry): Promise<void> {
+    const o = this.#o;
+    const crawl = o.crawl;
+    let origin: string;
+    let host: string;
+    try {
+      const u = new URL(entry.url);
+      origin = u.origin;
+      host = u.host;
+    } catch {
+      return;
+    }
+    if (crawl?.robots === true) {
+      const robots = await this.#robotsFor(origin);
+      if (!robots.allowed(entry.url)) {
+        o.stats.robotsSkipped++;
+        await this.#writer.submit({ url: entry.url, row: null, links: [], discovered: [] });
+        return;
+      }
+      await this.#politeness(origin, robots.crawlDelay);
+    }
+    o.stats.started(host);
+    let outcome: Outcome;
+    try {
+      const page = await fetchPage(
+        o.session,
+        entry.url,
+        o.fetch,
+        (u) => this.#attempts.get(u) ?? 1,
+      );
+      page.row.depth = entry.depth;
+      page.row.referrer = entry.referrer;
+      const links: string[] = [];
+      const discovered: FrontierEntry[] = [];
+      if (crawl !== null && page.hrefs.length > 0) {
+        const base = page.row.final_url ?? entry.url;
+        const docBase = page.base !== null ? (normalizeUrl(page.base, base) ?? base) : base;
+        const unique = new Set<string>();
+        for (const href of page.hrefs) {
+          const url = normalizeUrl(href, docBase);
+          if (url === null || unique.has(url) || !crawl.scope.has(url)) continue;
+          unique.add(url);
+          links.push(url);
+          if (
+            this.#seen.has(url) ||
+            entry.depth + 1 > crawl.maxDepth ||
+            this.#seen.size >= crawl.maxPages
+          )
+            continue;
+          this.#seen.add(url);
+          discovered.push({ url, depth: entry.depth + 1, referrer: entry.url });
+        }
+      }
+      outcome = { url: entry.url, row: page.row, links, discovered };
+    } finally {
+      o.stats.finished(host);
+    }
+    // Queue the new URLs before the commit: other workers may take them meanwhile;
+    // their rows commit in this batch or a later one, never before the discovery
+    // because each worker waits for its own commit.
+    await this.#writer.submit(outcome);
+    for (const d of outcome.discovered) this.#frontier.push(d);
+    o.stats.total += outcome.discovered.length;
+    o.stats.record(outcome.row!);
+    o.onPage?.(outcome.row!);
+  }
+
+  /** The robots.txt rules of `origin`, fetched once. */
+  #robotsFor(origin: string): Promise<Robots> {
+    let p = this.#robots.get(origin);
+    if (p === undefined) {
+      const task = createTask(() => this.#loadRobots(origin), { name: `robots ${origin}` });
+      p = task.then((r) => r);
+      this.#robots.set(origin, p);
+    }
+    return p;
+  }
+
+  async #loadRobots(origin: string): Promise<Robots> {
+    const agent = this.#o.crawl!.userAgent;
+    try {
+      const r = await this.#o.session.get(`${origin}/robots.txt`, { maxBodySize: 512 * 1024 });
+      if (r.status >= 200 && r.status < 300) return Robots.parse(await r.text(), agent);
+      if (r.status >= 500) {
+        this.#o.warn?.(
+          `${origin}/robots.txt answered ${r.status}: not crawling ${origin} (RFC 9309)`,
+        );
+        return Robots.disallowAll();
+      }
+      return Robots.allowAll();
+    } catch {
+      // Unreachable host: the pages' own fetches will record the error.
+      return Robots.allowAll();
+    }
+  }
+
+  /** Waits out the host's Crawl-delay. */
+  async #politeness(origin: string, delayS: number | null): Promise<void> {
+    if (delayS === null || delayS <= 0) return;
+    const now = performance.now();
+    const at = Math.max(now, this.#nextAt.get(origin) ?? 0);
+    this.#nextAt.set(origin, at + delayS * 1000);
+    if (at > now) await sleep(at - now);
+  }
+}

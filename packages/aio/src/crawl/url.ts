@@ -1,0 +1,93 @@
+/**
+ * URL normalisation and crawl scope.
+ *
+ * Two references to the same page must become the same string, or the crawl fetches
+ * it twice: the WHATWG parser already lowercases the scheme and host, drops default
+ * ports and resolves dot segments; on top of that the fragment goes, an empty query
+ * (`?`) goes, and percent-escapes are uppercased (`%7e` and `%7E` are one byte).
+ *
+ * @module
+ */
+
+/**
+ * The normalised absolute form of `href` resolved against `base`, or null when it is
+ * not an http(s) URL (mailto:, javascript:, data:, unparsable).
+ */
+export function normalizeUrl(href: string, base?: string | URL): string | null {
+  let u: URL;
+  try {
+    u = new URL(href.trim(), base);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+  u.hash = '';
+  // A trailing dot on the host names the same host.
+  if (u.hostname.endsWith('.')) u.hostname = u.hostname.slice(0, -1);
+  let s = u.href;
+  // An empty query (`?` alone): `search` reads '' but the href keeps the `?`.
+  if (u.search === '' && s.endsWith('?')) s = s.slice(0, -1);
+  if (s.includes('%')) s = s.replace(/%[0-9a-f]{2}/gi, (m) => m.toUpperCase());
+  return s;
+}
+
+/** How far a crawl may go from its start URLs. */
+export type ScopeKind = 'host' | 'domain' | 'prefix' | 'pattern';
+
+/** Decides which discovered URLs belong to the crawl. */
+export class Scope {
+  readonly kind: ScopeKind;
+  readonly #hosts = new Set<string>();
+  readonly #domains: string[] = [];
+  readonly #prefixes: string[] = [];
+  readonly #pattern: RegExp | null;
+
+  /**
+   * @param kind `host`: the start URLs' hosts (and ports); `domain`: their registrable
+   * domain and its subdomains (the host minus its first label when it has three or
+   * more); `prefix`: URLs under a start URL's directory; `pattern`: URLs matching
+   * `pattern` (a regular expression).
+   */
+  constructor(kind: ScopeKind, starts: readonly string[], pattern?: string) {
+    this.kind = kind;
+    this.#pattern = null;
+    if (kind === 'pattern') {
+      if (pattern === undefined) throw new TypeError('a pattern scope needs a pattern');
+      this.#pattern = new RegExp(pattern);
+    }
+    for (const s of starts) {
+      const u = new URL(s);
+      this.#hosts.add(u.host);
+      const labels = u.hostname.split('.');
+      const isIp = /^[\d.]+$/.test(u.hostname) || u.hostname.startsWith('[');
+      this.#domains.push(isIp || labels.length < 3 ? u.hostname : labels.slice(1).join('.'));
+      this.#prefixes.push(u.origin + u.pathname.slice(0, u.pathname.lastIndexOf('/') + 1));
+    }
+  }
+
+  /** True when the normalised `url` is in scope. */
+  has(url: string): boolean {
+    switch (this.kind) {
+      case 'host':
+        // A normalised URL: the host (and port) runs from after '//' to the next '/'.
+        return this.#hosts.has(hostOf(url));
+      case 'domain': {
+        const h = new URL(url).hostname;
+        return this.#domains.some((d) => h === d || h.endsWith(`.${d}`));
+      }
+      case 'prefix':
+        return this.#prefixes.some((p) => url.startsWith(p));
+      case 'pattern':
+        return this.#pattern!.test(url);
+    }
+  }
+}
+
+/** The host (and port) of a normalised absolute URL, without parsing it again. */
+function hostOf(url: string): string {
+  const start = url.indexOf('//') + 2;
+  const end = url.indexOf('/', start);
+  const authority = end < 0 ? url.slice(start) : url.slice(start, end);
+  const at = authority.lastIndexOf('@');
+  return at < 0 ? authority : authority.slice(at + 1);
+}

@@ -1,0 +1,277 @@
+/**
+ * The SQL store: an SQLite file or a PostgreSQL database, through `asyncio-ts/db`.
+ * A batch of outcomes is one transaction: the pages, their links, the URLs they
+ * discovered and their frontier rows turning done commit together.
+ *
+ * @module
+ */
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { connect, identifier, join, sql, type Database, type Sql } from 'asyncio-ts/db';
+import { UsageError } from '../command.js';
+import {
+  createStatements,
+  LINKS_INDEX,
+  PAGE_COLUMNS,
+  SCHEMA_VERSION,
+  type PageRow,
+} from './schema.js';
+import type { FrontierEntry, Outcome, ResultStore, StoredState } from './store.js';
+
+/** Rows per multi-row INSERT (well under every dialect's parameter cap). */
+const CHUNK = 400;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Frontier states. */
+const TODO = 0;
+const DONE = 1;
+const SKIPPED = 2;
+
+/**
+ * Turns `postgres://...?schema=name` into a URL whose connections use that schema
+ * (through the `options` startup parameter) and returns the schema.
+ */
+export function postgresTarget(url: string): { url: string; schema: string | null } {
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema');
+  if (schema === null) return { url, schema: null };
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema)) {
+    throw new UsageError(
+      `invalid schema name '${schema}' in the database URL: letters, digits and _ only`,
+    );
+  }
+  u.searchParams.delete('schema');
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: u.toString(), schema };
+}
+
+/** True when `target` names an SQL store (a `.sqlite`/`.db` file or a postgres URL). */
+export function isSqlTarget(target: string): boolean {
+  return (
+    /^postgres(ql)?:\/\//i.test(target) ||
+    /\.(sqlite3?|db)$/i.test(target) ||
+    target.startsWith('sqlite:')
+  );
+}
+
+/** A store in SQLite or PostgreSQL. */
+export class SqlStore implements ResultStore {
+  readonly name: string;
+  /** The file path or URL it was made with. */
+  readonly target: string;
+  readonly keepsFrontier = true;
+  readonly #target: string;
+  #db: Database | null = null;
+  #seq = 0;
+  #kind: 'crawl' | 'fetch' = 'crawl';
+
+  /** @param target a file path (`crawl.sqlite`), `sqlite:path`, or a `postgres://` URL. */
+  constructor(target: string) {
+    this.#target = target;
+    this.target = target;
+    this.name = /^postgres/i.test(target)
+      ? target.replace(/\/\/[^@/]*@/, '//')
+      : target.replace(/^sqlite:/, '');
+  }
+
+  /** The open database (for the report). */
+  get db(): Database {
+    if (this.#db === null) throw new Error('the store is not open');
+    return this.#db;
+  }
+
+  async open(kind: 'crawl' | 'fetch', commandLine: string): Promise<StoredState> {
+    this.#kind = kind;
+    const db = await this.#connect();
+    this.#db = db;
+    for (const stmt of createStatements(db.dialect)) await db.execute(raw(stmt));
+    const meta = new Map(
+      (await db.query<{ key: string; value: string }>`SELECT key, value FROM aio_meta`).map((r) => [
+        r.key,
+        r.value,
+      ]),
+    );
+    const had = meta.get('kind');
+    if (had !== undefined && had !== kind) {
+      throw new UsageError(
+        `${this.name} holds the results of 'aio ${had}', not of 'aio ${kind}': choose another output`,
+      );
+    }
+    if (had === undefined) {
+      await db.transaction(async (tx) => {
+        const rows = [
+          ['kind', kind],
+          ['schema_version', SCHEMA_VERSION],
+          ['created_at', new Date().toISOString()],
+          ['command', commandLine],
+        ];
+        for (const [k, v] of rows) {
+          await tx.execute`INSERT INTO aio_meta (key, value) VALUES (${k}, ${v}) ON CONFLICT (key) DO NOTHING`;
+        }
+      });
+    }
+    await db.execute`INSERT INTO aio_meta (key, value) VALUES ('last_command', ${commandLine})
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+    // The links index is rebuilt when the run ends (see LINKS_INDEX).
+    await db.execute(raw('DROP INDEX IF EXISTS links_to'));
+    const pages = Number((await db.one<{ n: number | string }>`SELECT count(*) AS n FROM pages`).n);
+    if (kind === 'fetch') {
+      const seen = new Set(
+        (await db.query<{ url: string }>`SELECT url FROM pages`).map((r) => r.url),
+      );
+      return { seen, todo: [], pages };
+    }
+    const rows = await db.query<{
+      url: string;
+      depth: number;
+      referrer: string | null;
+      state: number;
+      seq: number | string;
+    }>`
+      SELECT url, depth, referrer, state, seq FROM frontier ORDER BY depth, seq`;
+    const seen = new Set<string>();
+    const todo: FrontierEntry[] = [];
+    for (const r of rows) {
+      seen.add(r.url);
+      if (Number(r.state) === TODO)
+        todo.push({ url: r.url, depth: Number(r.depth), referrer: r.referrer });
+      if (Number(r.seq) > this.#seq) this.#seq = Number(r.seq);
+    }
+    return { seen, todo, pages };
+  }
+
+  async #connect(): Promise<Database> {
+    const t = this.#target;
+    if (/^postgres(ql)?:\/\//i.test(t)) {
+      const { url, schema } = postgresTarget(t);
+      if (schema !== null) {
+        const admin = await connect(t.replace(/([?&])schema=[^&]*&?/, '$1').replace(/[?&]$/, ''), {
+          max: 1,
+        });
+        try {
+          await admin.execute(sql`CREATE SCHEMA IF NOT EXISTS ${identifier(schema)}`);
+        } finally {
+          await admin.close();
+        }
+      }
+      return connect(url, { max: 4 });
+    }
+    const path = t.startsWith('sqlite:') ? t.slice('sqlite:'.length) : t;
+    checkWritable(path);
+    return connect(`sqlite:${path}`);
+  }
+
+  async enqueue(entries: readonly FrontierEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      for (const part of chunks(entries, CHUNK)) {
+        const values = part.map(
+          (e) => sql`(${e.url}, ${e.depth}, ${e.referrer}, ${TODO}, ${++this.#seq})`,
+        );
+        await tx.execute`INSERT INTO frontier (url, depth, referrer, state, seq) VALUES ${join(values)}
+          ON CONFLICT (url) DO NOTHING`;
+      }
+    });
+  }
+
+  async write(batch: readonly Outcome[]): Promise<void> {
+    if (batch.length === 0) return;
+    const rows = batch.map((o) => o.row).filter((r): r is PageRow => r !== null);
+    const links = batch.flatMap((o) =>
+      o.row === null ? [] : o.links.map((to) => [o.url, to] as const),
+    );
+    const discovered = batch.flatMap((o) => o.discovered);
+    const done = batch.filter((o) => o.row !== null).map((o) => o.url);
+    const skipped = batch.filter((o) => o.row === null).map((o) => o.url);
+    const crawl = this.#kind === 'crawl';
+    await this.db.transaction(async (tx) => {
+      for (const part of chunks(rows, CHUNK)) {
+        const values = part.map((r) => sql`(${join(PAGE_COLUMNS.map((c) => r[c]))})`);
+        await tx.execute(sql`INSERT INTO pages (${trustedList(PAGE_COLUMNS)}) VALUES ${join(values)}
+          ON CONFLICT (url) DO UPDATE SET ${trustedUpdate(PAGE_COLUMNS)}`);
+      }
+      for (const part of chunks(links, CHUNK)) {
+        const values = part.map(([from, to]) => sql`(${from}, ${to})`);
+        await tx.execute`INSERT INTO links (from_url, to_url) VALUES ${join(values)} ON CONFLICT DO NOTHING`;
+      }
+      if (!crawl) return;
+      for (const part of chunks(discovered, CHUNK)) {
+        const values = part.map(
+          (e) => sql`(${e.url}, ${e.depth}, ${e.referrer}, ${TODO}, ${++this.#seq})`,
+        );
+        await tx.execute`INSERT INTO frontier (url, depth, referrer, state, seq) VALUES ${join(values)}
+          ON CONFLICT (url) DO NOTHING`;
+      }
+      for (const part of chunks(done, CHUNK)) {
+        await tx.execute`UPDATE frontier SET state = ${DONE} WHERE url IN (${join(part)})`;
+      }
+      for (const part of chunks(skipped, CHUNK)) {
+        await tx.execute`UPDATE frontier SET state = ${SKIPPED} WHERE url IN (${join(part)})`;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    const db = this.#db;
+    this.#db = null;
+    if (db === null) return;
+    try {
+      await db.execute(raw(LINKS_INDEX));
+    } finally {
+      await db.close();
+    }
+  }
+}
+
+/** SQL text written here (statements, our own column names), never input. */
+function raw(text: string): Sql {
+  return sql(Object.assign([text], { raw: [text] }));
+}
+
+/** Our own column names, as SQL text. */
+function trustedList(cols: readonly string[]): Sql {
+  return raw(cols.join(', '));
+}
+
+function trustedUpdate(cols: readonly string[]): Sql {
+  return raw(
+    cols
+      .filter((c) => c !== 'url')
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', '),
+  );
+}
+
+/** Fails with a usage error when a store file to read does not exist. */
+export function requireStoreFile(target: string): void {
+  if (/^postgres/i.test(target)) return;
+  const path = target.replace(/^sqlite:/, '');
+  if (!existsSync(path)) throw new UsageError(`no such store: '${path}'`);
+}
+
+/** Fails with a usage error when the SQLite file `path` cannot be created or written. */
+function checkWritable(path: string): void {
+  const full = resolve(path);
+  try {
+    if (existsSync(full)) {
+      if (!statSync(full).isFile()) throw Object.assign(new Error(), { code: 'EISDIR' });
+      accessSync(full, constants.R_OK | constants.W_OK);
+    } else {
+      accessSync(dirname(full), constants.W_OK);
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such directory'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : (code ?? String(e));
+    throw new UsageError(`cannot write '${path}': ${why}`);
+  }
+}

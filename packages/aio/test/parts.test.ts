@@ -1,0 +1,198 @@
+// The parts of the crawler that need no network: URL normalisation and scope,
+// robots.txt, the HTML reader, option values, CSV reading, the demo site's model.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseHtml } from '../src/crawl/html.js';
+import { Robots } from '../src/crawl/robots.js';
+import { normalizeUrl, Scope } from '../src/crawl/url.js';
+import { Site } from '../src/demo-site/site.js';
+import { parseDuration, parseRate, parseSize } from '../src/options.js';
+import { csvField, csvFirstFields } from '../src/store/file-store.js';
+import { postgresTarget } from '../src/store/sql-store.js';
+import { percentile } from '../src/ui/stats.js';
+
+describe('normalizeUrl', () => {
+  const same: [string, string][] = [
+    ['HTTP://Example.COM:80/a/./b/../c?#frag', 'http://example.com/a/c'],
+    ['https://example.com:443/', 'https://example.com/'],
+    ['http://example.com./x', 'http://example.com/x'],
+    ['http://example.com/%7ea', 'http://example.com/%7Ea'],
+    ['http://example.com/a?b=1#x', 'http://example.com/a?b=1'],
+    ['  http://example.com/  ', 'http://example.com/'],
+  ];
+  for (const [input, want] of same) {
+    it(`${input} -> ${want}`, () => assert.equal(normalizeUrl(input), want));
+  }
+  it('resolves relative references against a base', () => {
+    assert.equal(normalizeUrl('../x.html#t', 'http://h/a/b/c.html'), 'http://h/a/x.html');
+    assert.equal(normalizeUrl('//other/p', 'https://h/'), 'https://other/p');
+  });
+  it('returns null for what is not http(s)', () => {
+    for (const href of [
+      'mailto:a@b',
+      'javascript:void(0)',
+      'data:text/plain,x',
+      'ftp://h/',
+      'http://',
+      '',
+    ]) {
+      assert.equal(normalizeUrl(href, 'http://h/'), href === '' ? 'http://h/' : null, href);
+    }
+  });
+});
+
+describe('Scope', () => {
+  it('host: the start hosts and ports only', () => {
+    const s = new Scope('host', ['http://a.example.com:8080/x']);
+    assert.ok(s.has('http://a.example.com:8080/y'));
+    assert.ok(!s.has('http://a.example.com/y'));
+    assert.ok(!s.has('http://b.example.com:8080/y'));
+  });
+  it('domain: the domain and its subdomains', () => {
+    const s = new Scope('domain', ['https://www.example.com/']);
+    assert.ok(s.has('https://example.com/'));
+    assert.ok(s.has('http://docs.example.com/a'));
+    assert.ok(!s.has('https://example.org/'));
+    assert.ok(!s.has('https://notexample.com/'));
+  });
+  it('prefix: under the start directory', () => {
+    const s = new Scope('prefix', ['http://h/docs/v2/index.html']);
+    assert.ok(s.has('http://h/docs/v2/api/x'));
+    assert.ok(!s.has('http://h/docs/v1/'));
+  });
+  it('pattern: a regular expression', () => {
+    const s = new Scope('pattern', ['http://h/'], '^http://h/(a|b)/');
+    assert.ok(s.has('http://h/a/1'));
+    assert.ok(!s.has('http://h/c/1'));
+  });
+});
+
+describe('robots.txt', () => {
+  const text = [
+    '# comment',
+    'User-agent: aio',
+    'User-agent: otherbot',
+    'Disallow: /private/',
+    'Allow: /private/open',
+    'Disallow: /*.pdf$',
+    'Crawl-delay: 2',
+    '',
+    'User-agent: *',
+    'Disallow: /',
+  ].join('\n');
+  it('picks the group naming the agent, else *', () => {
+    const mine = Robots.parse(text, 'aio/0.1 (asyncio-ts)');
+    assert.ok(mine.allowed('http://h/public'));
+    assert.ok(!mine.allowed('http://h/private/x'));
+    assert.equal(mine.crawlDelay, 2);
+    const other = Robots.parse(text, 'somebot');
+    assert.ok(!other.allowed('http://h/public'));
+    assert.equal(other.crawlDelay, null);
+  });
+  it('longest match wins, Allow on a tie; * and $ patterns', () => {
+    const r = Robots.parse(text, 'aio');
+    assert.ok(r.allowed('/private/open/door'));
+    assert.ok(!r.allowed('/files/report.pdf'));
+    assert.ok(r.allowed('/files/report.pdf?download=1'));
+    assert.ok(r.allowed('/robots.txt'));
+  });
+  it('an empty Disallow allows everything; missing and unreachable files', () => {
+    assert.ok(Robots.parse('User-agent: *\nDisallow:\n', 'aio').allowed('/anything'));
+    assert.ok(Robots.allowAll().allowed('/x'));
+    assert.ok(!Robots.disallowAll().allowed('/x'));
+  });
+});
+
+describe('parseHtml', () => {
+  it('reads the title, links of a/area/link rel=next and the base, not comments or scripts', () => {
+    const page = parseHtml(`<!doctype html><html><head><TITLE>
+        A &amp; B  </TITLE><base href="/docs/"><link rel="next prefetch" href="p2.html">
+        <link rel="stylesheet" href="s.css"></head><body>
+        <!-- <a href="/commented">x</a> -->
+        <script>document.write('<a href="/scripted">')</script>
+        <a href="one.html">1</a><A HREF="/two">2</A><a>no href</a><a href="">empty</a>
+        <map><area href="three.html"></map><svg><title>not the title</title></svg></body></html>`);
+    assert.equal(page.title, 'A & B');
+    assert.equal(page.base, '/docs/');
+    assert.deepEqual(page.hrefs, ['p2.html', 'one.html', '/two', 'three.html']);
+  });
+  it('a page without a title, and unclosed tags', () => {
+    const page = parseHtml('<p><a href="x">x<p><a href=y>y');
+    assert.equal(page.title, null);
+    assert.deepEqual(page.hrefs, ['x', 'y']);
+  });
+});
+
+describe('option values', () => {
+  it('durations', () => {
+    assert.equal(parseDuration('10s'), 10_000);
+    assert.equal(parseDuration('250ms'), 250);
+    assert.equal(parseDuration('2m'), 120_000);
+    assert.equal(parseDuration('1.5'), 1_500);
+    assert.equal(parseDuration('soon'), null);
+  });
+  it('rates', () => {
+    assert.deepEqual(parseRate('10/s'), { rate: 10, periodMs: 1_000 });
+    assert.deepEqual(parseRate('600/min'), { rate: 600, periodMs: 60_000 });
+    assert.deepEqual(parseRate('5/2s'), { rate: 5, periodMs: 2_000 });
+    assert.deepEqual(parseRate('0.5/s'), { rate: 1, periodMs: 2_000 });
+    assert.equal(parseRate('10'), null);
+    assert.equal(parseRate('0/s'), null);
+  });
+  it('sizes', () => {
+    assert.equal(parseSize('10MB'), 10 * 1024 * 1024);
+    assert.equal(parseSize('512k'), 512 * 1024);
+    assert.equal(parseSize('100'), 100);
+    assert.equal(parseSize('lots'), null);
+  });
+  it('a postgres URL with ?schema= becomes a search_path', () => {
+    const t = postgresTarget('postgres://u@h/db?schema=crawl_1');
+    assert.equal(t.schema, 'crawl_1');
+    assert.equal(new URL(t.url).searchParams.get('options'), '-c search_path=crawl_1');
+    assert.throws(() => postgresTarget('postgres://u@h/db?schema=x;drop'), /invalid schema name/);
+  });
+});
+
+describe('CSV', () => {
+  it('quotes what needs quoting and reads the first fields back, newlines in quotes included', () => {
+    const lines = [
+      ['url', 'title'],
+      ['http://h/a,b', 'say "hi"'],
+      ['http://h/c', 'two\nlines'],
+      ['http://h/"q"', ''],
+    ].map((r) => r.map(csvField).join(','));
+    const text = `${lines.join('\n')}\n`;
+    assert.deepEqual(csvFirstFields(text), ['url', 'http://h/a,b', 'http://h/c', 'http://h/"q"']);
+  });
+});
+
+describe('the demo site model', () => {
+  it('is the same for the same seed, and every page is reachable from the home page', () => {
+    const a = new Site({ pages: 120, seed: 4 });
+    const b = new Site({ pages: 120, seed: 4 });
+    assert.deepEqual(a.expected(), b.expected());
+    const expected = a.expected();
+    const pages = new Set(
+      expected.filter((e) => e.path === e.finalPath && e.status === 200).map((e) => e.path),
+    );
+    for (const p of a.pagePaths()) assert.ok(pages.has(p), p);
+    assert.ok(expected.every((e) => !e.path.startsWith('/private/')));
+    assert.equal(expected.filter((e) => e.status === 404).length, 5);
+  });
+  it('depth limits', () => {
+    const site = new Site({ pages: 200, seed: 9 });
+    const one = site.expected(1);
+    assert.ok(one.every((e) => e.depth <= 1));
+    assert.ok(one.length < site.expected().length);
+    assert.equal(site.expected(0).length, 1);
+  });
+});
+
+describe('percentile', () => {
+  it('nearest rank', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+    assert.equal(percentile(xs, 50), 50);
+    assert.equal(percentile(xs, 99), 99);
+    assert.equal(percentile([], 50), 0);
+  });
+});
