@@ -1,6 +1,7 @@
 // Side-by-side benchmarks: asyncio-ts against plain Node, its peers and Python's asyncio.
 //
 //   node run.mjs [W1 W2 ...] [--runs N] [--quick] [--extra] [--timeout SECONDS]
+//   node run.mjs crawl [...]   the crawl/fetch benchmarks of issue 8 (crawl/run.mjs)
 //
 // For each workload, every contender runs once as a warm-up (in W2 that run also probes
 // the heap), then --runs times (default 5), alternating A,B,C,A,B,C. Every run is a fresh
@@ -269,10 +270,17 @@ function printTable(result, rows) {
 }
 
 async function main() {
+  // `node run.mjs crawl [...]`: the crawl/fetch benchmarks of issue 8 (crawl/run.mjs).
+  if (process.argv[2]?.toLowerCase() === 'crawl') {
+    const script = path.join(benchDir, 'crawl', 'run.mjs');
+    const r = spawnSync(process.execPath, [script, ...process.argv.slice(3)], { stdio: 'inherit' });
+    return r.status ?? 1;
+  }
   const opts = parseArgs(process.argv.slice(2));
   const all = await loadWorkloads();
   if (opts.help) {
     console.log('usage: node run.mjs [WORKLOAD ...] [--runs N] [--quick] [--extra] [--timeout S]');
+    console.log('       node run.mjs crawl [--pages N] [--runs N] ... (see crawl/README.md)');
     console.log(`workloads: ${all.map((w) => w.name).join(' ')}`);
     return 0;
   }

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Python peers (Debian's python3 with uvloop, aiohttp, Scrapy) used by
-# the benchmarks. Idempotent: when everything is already there it returns at once.
+# Installs the Python peers (Debian's python3 with uvloop, aiohttp, lxml, Scrapy) used by
+# the benchmarks (bench/workloads, bench/crawl). Idempotent: when everything is already
+# there it returns at once.
 # Never fails the caller: without root or without apt, it says why and exits 0, and
 # the harness then prints "skipped: <why>" for the contenders it could not get.
 set -u
 
 PY=/usr/bin/python3
-PKGS=(python3-uvloop python3-aiohttp python3-scrapy)
+PKGS=(python3-uvloop python3-aiohttp python3-lxml python3-scrapy)
 
-if [ -x "$PY" ] && "$PY" -c 'import uvloop, aiohttp, scrapy' 2>/dev/null; then
+if [ -x "$PY" ] && "$PY" -c 'import uvloop, aiohttp, lxml, scrapy' 2>/dev/null; then
   echo "setup-peers: python peers already installed"
   exit 0
 fi
