@@ -6,6 +6,7 @@
  * @module
  */
 import { join, sql, type Database, type Sql } from 'asyncio-ts/db';
+import { LINKS_INDEX } from '../store/schema.js';
 import {
   LATENCY_EDGES,
   REPORT_LIMITS,
@@ -37,6 +38,7 @@ import {
 export async function loadReportData(db: Database): Promise<ReportData> {
   const generatedAt = Date.now();
   const tables = await tableNames(db);
+  if (tables.has('links')) await ensureLinksIndex(db);
   const meta = tables.has('aio_meta') ? await loadMeta(db) : [];
   const totals = await db.one<Record<string, unknown>>`
     SELECT COUNT(*) AS pages,
@@ -314,4 +316,20 @@ async function loadErrors(db: Database): Promise<ErrorCount[]> {
     message: (r['message'] as string | null) ?? null,
     url: String(r['url']),
   }));
+}
+
+/**
+ * The broken-links query needs the `links(to_url)` index, which a crawl builds only
+ * when it ends (a crawl killed midway has none): without it, the report of 100,000
+ * pages took minutes. Building it only adds an index; a store that cannot be written
+ * is read without it.
+ */
+async function ensureLinksIndex(db: Database): Promise<void> {
+  try {
+    await db.execute(
+      sql(Object.assign([LINKS_INDEX], { raw: [LINKS_INDEX] })),
+    );
+  } catch {
+    // read-only: slower, still right
+  }
 }
