@@ -326,9 +326,7 @@ async function loadErrors(db: Database): Promise<ErrorCount[]> {
  */
 async function ensureLinksIndex(db: Database): Promise<void> {
   try {
-    await db.execute(
-      sql(Object.assign([LINKS_INDEX], { raw: [LINKS_INDEX] })),
-    );
+    await db.execute(sql(Object.assign([LINKS_INDEX], { raw: [LINKS_INDEX] })));
   } catch {
     // read-only: slower, still right
   }
