@@ -18,7 +18,10 @@ import { parseArgs } from 'node:util';
 import { isCancelled, run } from 'asyncio-ts';
 import { EXIT, UsageError, isParseArgsError, usageMessage, type Command } from './command.js';
 
-/** A command as the table lists it: loaded only when it runs (start-up stays short). */
+/**
+ * A command as the table lists it, with its one-line summary for `aio --help`: the
+ * module is loaded only when the command runs (start-up stays short).
+ */
 interface Entry {
   summary: string;
   load: () => Promise<Command>;

@@ -13,8 +13,6 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 export interface Command {
   /** The name typed on the command line. */
   readonly name: string;
-  /** One line for `aio --help`. */
-  readonly summary: string;
   /** The whole text of `aio <name> --help`, with examples. */
   readonly help: string;
   /** Runs the command with its own arguments; resolves to the exit code. */

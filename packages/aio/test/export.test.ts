@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { join as joinPath } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { run } from 'asyncio-ts';
@@ -19,6 +18,8 @@ import {
   generateContent,
   tempDir,
   type StoreContent,
+  PG_URL,
+  postgresSkip,
 } from './report-fixtures.js';
 
 async function withStore<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
@@ -281,16 +282,7 @@ describe('aio export of 100,000 pages', () => {
 });
 
 // PostgreSQL: the same rows export to the same bytes as from SQLite.
-const PG_URL = process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pgSkip: string | false = await new Promise((resolve) => {
-  const u = new URL(PG_URL);
-  const s = new Socket();
-  s.setTimeout(1000);
-  s.once('connect', () => (s.destroy(), resolve(false)));
-  s.once('timeout', () => (s.destroy(), resolve(`PostgreSQL not reachable at ${u.host}`)));
-  s.once('error', () => resolve(`PostgreSQL not reachable at ${u.host}`));
-  s.connect(Number(u.port || 5432), u.hostname);
-});
+const pgSkip = await postgresSkip(PG_URL);
 
 describe('aio export from PostgreSQL', { skip: pgSkip }, () => {
   it('gives byte for byte what the same rows give from SQLite', async () => {

@@ -2,6 +2,7 @@
 // of src/store/schema.ts, filled with generated pages and links), the expected figures
 // computed from the same rows in plain JavaScript, and a way to run `aio` commands.
 import { spawn } from 'node:child_process';
+import { Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
@@ -190,4 +191,20 @@ export function aio(
 /** Spawns `aio <command> ...args` with its stdout as a pipe the test reads from. */
 export function aioPiped(command: string, args: readonly string[]): ReturnType<typeof spawn> {
   return spawn(process.execPath, argvFor(command, args), { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The PostgreSQL the report and export tests use (`PG_URL` to change it). */
+export const PG_URL = process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** False when PostgreSQL answers at `url` within a second, else why its tests skip. */
+export function postgresSkip(url: string): Promise<string | false> {
+  return new Promise((resolve) => {
+    const u = new URL(url);
+    const s = new Socket();
+    s.setTimeout(1000);
+    s.once('connect', () => (s.destroy(), resolve(false)));
+    s.once('timeout', () => (s.destroy(), resolve(`PostgreSQL not reachable at ${u.host}`)));
+    s.once('error', () => resolve(`PostgreSQL not reachable at ${u.host}`));
+    s.connect(Number(u.port || 5432), u.hostname);
+  });
 }

@@ -10,7 +10,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { Socket } from 'node:net';
 import { join as joinPath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
@@ -36,6 +35,8 @@ import {
   percentile,
   tempDir,
   type StoreContent,
+  PG_URL,
+  postgresSkip,
 } from './report-fixtures.js';
 
 const broken = (p: PageRow): boolean =>
@@ -341,16 +342,7 @@ function fakeData(content: StoreContent): ReportData {
 }
 
 // PostgreSQL: the same rows give the same figures as SQLite.
-const PG_URL = process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pgSkip: string | false = await new Promise((resolve) => {
-  const u = new URL(PG_URL);
-  const s = new Socket();
-  s.setTimeout(1000);
-  s.once('connect', () => (s.destroy(), resolve(false)));
-  s.once('timeout', () => (s.destroy(), resolve(`PostgreSQL not reachable at ${u.host}`)));
-  s.once('error', () => resolve(`PostgreSQL not reachable at ${u.host}`));
-  s.connect(Number(u.port || 5432), u.hostname);
-});
+const pgSkip = await postgresSkip(PG_URL);
 
 describe('loadReportData() on PostgreSQL', { skip: pgSkip }, () => {
   it('gives the same figures as on SQLite for the same rows', async () => {

@@ -142,7 +142,6 @@ export async function crawl(
 /** `aio crawl`. */
 export const crawlCommand: Command = {
   name: 'crawl',
-  summary: 'crawl a site from start URLs, politely, resumable',
   help: HELP,
   async run(args) {
     const p = parseCommand('crawl', args, CRAWL_OPTIONS);

@@ -37,7 +37,6 @@ Example:
 /** `aio demo`. */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'crawl a built-in local demo site: sequential vs concurrent',
   help: HELP,
   async run(args) {
     const p = parseCommand('demo', args, {

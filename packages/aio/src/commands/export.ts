@@ -205,7 +205,6 @@ async function writeToStdout(chunks: AsyncIterable<string>): Promise<void> {
 /** `aio export [store] [-o file] [--format jsonl|csv] [--table pages|links]`. */
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'write stored results as JSONL or CSV (pages or links), streamed',
   help: HELP,
   async run(args) {
     const parsed = parseCommand('export', args, {

@@ -109,7 +109,6 @@ export function readInputs(
 /** `aio fetch`. */
 export const fetchCommand: Command = {
   name: 'fetch',
-  summary: 'probe a list of URLs concurrently: status, title, size, time',
   help: HELP,
   async run(args) {
     const p = parseCommand('fetch', args, {

@@ -49,7 +49,6 @@ inspector cannot be reached; 2 bad pid or no such process; 130 interrupted.
 /** `aio ps`: prints the task tree of another process. */
 export const psCommand: Command = {
   name: 'ps',
-  summary: 'print the live task tree of a running process that uses asyncio-ts',
   help: HELP,
   async run(args) {
     const parsed = parseCommand('ps', args, {

@@ -45,7 +45,6 @@ Exit codes: 0 written; 1 failed; 2 bad command line, no such store, or not writa
 /** `aio report [store] -o report.html`. */
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'write the HTML report of a crawl or fetch store (charts, slowest, broken links)',
   help: HELP,
   async run(args) {
     const parsed = parseCommand('report', args, {
