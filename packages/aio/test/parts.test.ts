@@ -2,7 +2,7 @@
 // robots.txt, the HTML reader, option values, CSV reading, the demo site's model.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseHtml } from '../src/crawl/html.js';
+import { parseHtml, quickTitle } from '../src/crawl/html.js';
 import { Robots } from '../src/crawl/robots.js';
 import { normalizeUrl, Scope } from '../src/crawl/url.js';
 import { Site } from '../src/demo-site/site.js';
@@ -120,6 +120,39 @@ describe('parseHtml', () => {
     const page = parseHtml('<p><a href="x">x<p><a href=y>y');
     assert.equal(page.title, null);
     assert.deepEqual(page.hrefs, ['x', 'y']);
+  });
+});
+
+describe('quickTitle', () => {
+  const answered = [
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Plain</title>',
+    '<html><head>\n  <meta name="x" content="a > b">\n  <TITLE>\n  A &amp; B &lt;i&gt;  </TITLE>',
+    '<head><link rel="icon" href="/f.ico"><base href="/d/"><title lang=en>x<b>y</b></title>',
+    '<title>  </title>',
+    '<title>caf\u00e9 &#x263A; &nosuchentity;</title><body>',
+  ];
+  const declined = [
+    '<!-- <title>commented</title> --><title>Real</title>',
+    '<script>"<title>fake</title>"</script><title>Real</title>',
+    '<svg><title>icon</title></svg><title>Real</title>',
+    '<template><title>t</title></template><title>Real</title>',
+    '<title data-x="a>b">Quoted</title>',
+    '<titlex>no</titlex><title>Real</title>',
+    '<title>never closed',
+    '<body><p>no title here',
+    '<meta content="\u0130"><title>Length</title>',
+  ];
+  it('answers for plain heads, exactly as the parser does', () => {
+    for (const html of answered) {
+      const quick = quickTitle(html);
+      assert.notEqual(quick, undefined, html);
+      assert.equal(quick, parseHtml(html).title, html);
+    }
+    assert.equal(quickTitle(answered[1]!), 'A & B <i>');
+  });
+  it('declines whatever could hide or fake a title (the parser decides)', () => {
+    for (const html of declined) assert.equal(quickTitle(html), undefined, html);
+    assert.equal(parseHtml(declined[0]!).title, 'Real');
   });
 });
 

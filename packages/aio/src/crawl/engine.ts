@@ -221,6 +221,9 @@ class Writer {
   }
 }
 
+/** A normalised http(s) URL's scheme, userinfo (skipped) and host (with the port). */
+const ORIGIN = /^(https?:\/\/)(?:[^@/?#]*@)?([^/?#]+)/;
+
 /** Runs one fetch or crawl. */
 export class Engine {
   readonly #o: EngineOptions;
@@ -311,15 +314,12 @@ export class Engine {
   async #process(entry: FrontierEntry): Promise<void> {
     const o = this.#o;
     const crawl = o.crawl;
-    let origin: string;
-    let host: string;
-    try {
-      const u = new URL(entry.url);
-      origin = u.origin;
-      host = u.host;
-    } catch {
-      return;
-    }
+    // Frontier URLs are normalised (lowercase scheme and host, no default port): the
+    // origin is their start, less any userinfo.
+    const m = ORIGIN.exec(entry.url);
+    if (m === null) return;
+    const host = m[2]!;
+    const origin = m[1]! + host;
     if (crawl?.robots === true) {
       const robots = await this.#robotsFor(origin);
       if (!robots.allowed(entry.url)) {

@@ -16,7 +16,7 @@ import {
   type Response,
 } from 'asyncio-ts/http';
 import type { PageRow } from '../store/schema.js';
-import { parseHtml } from './html.js';
+import { parseHtml, quickTitle } from './html.js';
 
 /** What fetching a URL gave. */
 export interface FetchedPage {
@@ -118,11 +118,17 @@ export async function fetchPage(
     row.bytes = body.byteLength;
     if (isHtml(row.content_type) && body.byteLength > 0) {
       const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      const parsed = parseHtml(opts.links ? buf.toString('utf8') : headOf(buf));
-      row.title = parsed.title;
-      if (opts.links && r.status < 400) {
-        hrefs = parsed.hrefs;
-        base = parsed.base;
+      if (opts.links) {
+        const parsed = parseHtml(buf.toString('utf8'));
+        row.title = parsed.title;
+        if (r.status < 400) {
+          hrefs = parsed.hrefs;
+          base = parsed.base;
+        }
+      } else {
+        const head = headOf(buf);
+        const quick = quickTitle(head);
+        row.title = quick !== undefined ? quick : parseHtml(head).title;
       }
     }
   } catch (e) {

@@ -7,7 +7,7 @@
  */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { connect, identifier, join, sql, type Database, type Sql } from 'asyncio-ts/db';
+import { connect, identifier, join, sql, values, type Database, type Sql } from 'asyncio-ts/db';
 import { UsageError } from '../command.js';
 import {
   createStatements,
@@ -168,52 +168,58 @@ export class SqlStore implements ResultStore {
 
   async enqueue(entries: readonly FrontierEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.transaction(async (tx) => {
-      for (const part of chunks(entries, CHUNK)) {
-        const values = part.map(
-          (e) => sql`(${e.url}, ${e.depth}, ${e.referrer}, ${TODO}, ${++this.#seq})`,
-        );
-        await tx.execute`INSERT INTO frontier (url, depth, referrer, state, seq) VALUES ${join(values)}
+    await this.db.batch(
+      chunks(entries, CHUNK).map((part) => {
+        const cells = part.map((e) => [e.url, e.depth, e.referrer, TODO, ++this.#seq]);
+        return sql`INSERT INTO frontier (url, depth, referrer, state, seq) VALUES ${values(cells)}
           ON CONFLICT (url) DO NOTHING`;
-      }
-    });
+      }),
+    );
   }
 
   async write(batch: readonly Outcome[]): Promise<void> {
     if (batch.length === 0) return;
-    const rows = batch.map((o) => o.row).filter((r): r is PageRow => r !== null);
-    const links = batch.flatMap((o) =>
-      o.row === null ? [] : o.links.map((to) => [o.url, to] as const),
-    );
-    const discovered = batch.flatMap((o) => o.discovered);
-    const done = batch.filter((o) => o.row !== null).map((o) => o.url);
-    const skipped = batch.filter((o) => o.row === null).map((o) => o.url);
-    const crawl = this.#kind === 'crawl';
-    await this.db.transaction(async (tx) => {
-      for (const part of chunks(rows, CHUNK)) {
-        const values = part.map((r) => sql`(${join(PAGE_COLUMNS.map((c) => r[c]))})`);
-        await tx.execute(sql`INSERT INTO pages (${trustedList(PAGE_COLUMNS)}) VALUES ${join(values)}
-          ON CONFLICT (url) DO UPDATE SET ${trustedUpdate(PAGE_COLUMNS)}`);
+    const rows: PageRow[] = [];
+    const links: [string, string][] = [];
+    const discovered: FrontierEntry[] = [];
+    const done: string[] = [];
+    const skipped: string[] = [];
+    for (const o of batch) {
+      if (o.row === null) {
+        skipped.push(o.url);
+        continue;
       }
-      for (const part of chunks(links, CHUNK)) {
-        const values = part.map(([from, to]) => sql`(${from}, ${to})`);
-        await tx.execute`INSERT INTO links (from_url, to_url) VALUES ${join(values)} ON CONFLICT DO NOTHING`;
-      }
-      if (!crawl) return;
+      rows.push(o.row);
+      done.push(o.url);
+      for (const to of o.links) links.push([o.url, to]);
+      for (const d of o.discovered) discovered.push(d);
+    }
+    // One batch: one transaction, and one message to SQLite's thread.
+    const statements: Sql[] = [];
+    for (const part of chunks(rows, CHUNK)) {
+      const cells = part.map((r) => PAGE_COLUMNS.map((c) => r[c]));
+      statements.push(sql`INSERT INTO pages (${PAGE_LIST}) VALUES ${values(cells)}
+        ON CONFLICT (url) DO UPDATE SET ${PAGE_UPDATE}`);
+    }
+    for (const part of chunks(links, CHUNK)) {
+      statements.push(
+        sql`INSERT INTO links (from_url, to_url) VALUES ${values(part)} ON CONFLICT DO NOTHING`,
+      );
+    }
+    if (this.#kind === 'crawl') {
       for (const part of chunks(discovered, CHUNK)) {
-        const values = part.map(
-          (e) => sql`(${e.url}, ${e.depth}, ${e.referrer}, ${TODO}, ${++this.#seq})`,
-        );
-        await tx.execute`INSERT INTO frontier (url, depth, referrer, state, seq) VALUES ${join(values)}
-          ON CONFLICT (url) DO NOTHING`;
+        const cells = part.map((e) => [e.url, e.depth, e.referrer, TODO, ++this.#seq]);
+        statements.push(sql`INSERT INTO frontier (url, depth, referrer, state, seq)
+          VALUES ${values(cells)} ON CONFLICT (url) DO NOTHING`);
       }
       for (const part of chunks(done, CHUNK)) {
-        await tx.execute`UPDATE frontier SET state = ${DONE} WHERE url IN (${join(part)})`;
+        statements.push(sql`UPDATE frontier SET state = ${DONE} WHERE url IN (${join(part)})`);
       }
       for (const part of chunks(skipped, CHUNK)) {
-        await tx.execute`UPDATE frontier SET state = ${SKIPPED} WHERE url IN (${join(part)})`;
+        statements.push(sql`UPDATE frontier SET state = ${SKIPPED} WHERE url IN (${join(part)})`);
       }
-    });
+    }
+    if (statements.length > 0) await this.db.batch(statements);
   }
 
   async close(): Promise<void> {
@@ -233,19 +239,15 @@ function raw(text: string): Sql {
   return sql(Object.assign([text], { raw: [text] }));
 }
 
-/** Our own column names, as SQL text. */
-function trustedList(cols: readonly string[]): Sql {
-  return raw(cols.join(', '));
-}
+/** The pages' column names, as SQL text (ours, never input). */
+const PAGE_LIST = raw(PAGE_COLUMNS.join(', '));
 
-function trustedUpdate(cols: readonly string[]): Sql {
-  return raw(
-    cols
-      .filter((c) => c !== 'url')
-      .map((c) => `${c} = excluded.${c}`)
-      .join(', '),
-  );
-}
+/** The upsert's assignments of every page column but the key. */
+const PAGE_UPDATE = raw(
+  PAGE_COLUMNS.filter((c) => c !== 'url')
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', '),
+);
 
 /** Fails with a usage error when a store file to read does not exist. */
 export function requireStoreFile(target: string): void {

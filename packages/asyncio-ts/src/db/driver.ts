@@ -31,6 +31,12 @@ export interface RawResult {
   lastInsertId?: number | bigint | null;
 }
 
+/** @internal One statement of a batch, compiled for the dialect. */
+export interface BatchItem {
+  readonly text: string;
+  readonly values: readonly unknown[];
+}
+
 /** @internal A server-side cursor (or row stream) opened on a connection. */
 export interface DriverCursor {
   /** The next batch of rows; an empty array once exhausted. */
@@ -46,6 +52,13 @@ export interface DriverConnection {
   broken: boolean;
   /** Runs one statement; `text` uses the dialect's placeholders. */
   run(text: string, values: readonly unknown[]): Promise<RawResult>;
+  /**
+   * Runs statements in order in one round trip, where the driver can (SQLite: one
+   * message to its worker thread). With `begin`, they run between those statements
+   * and COMMIT, and a failure rolls back. A failing statement's error carries its
+   * position as `batchIndex`. Drivers without it run a batch statement by statement.
+   */
+  runBatch?(items: readonly BatchItem[], begin: readonly string[] | null): Promise<RawResult[]>;
   /** Opens a cursor over a query, fetching `batchSize` rows at a time. */
   openCursor(
     text: string,

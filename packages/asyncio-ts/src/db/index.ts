@@ -29,7 +29,7 @@ export { Transaction, type TransactionOptions, type IsolationLevel } from './tra
 export { RowStream, type StreamOptions } from './stream.js';
 export type { Page, PaginateOptions } from './paginate.js';
 export type { PoolOptions, PoolStatistics } from './pool.js';
-export { sql, identifier, join, Sql, type Identifier, type CompiledSql } from './sql.js';
+export { sql, identifier, join, values, Sql, type Identifier, type CompiledSql } from './sql.js';
 export type { Dialect, Row, ExecuteResult } from './driver.js';
 export {
   DatabaseError,

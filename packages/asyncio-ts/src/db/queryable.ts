@@ -6,12 +6,20 @@
  */
 import { toMilliseconds, type Duration } from '../durations.js';
 import { timeout } from '../timeouts.js';
-import type { DriverConnection, Dialect, ExecuteResult, RawResult, Row } from './driver.js';
+import type {
+  BatchItem,
+  DriverConnection,
+  Dialect,
+  ExecuteResult,
+  RawResult,
+  Row,
+} from './driver.js';
 import { ConnectionLostError, NoRowsError, TooManyRowsError, mapDriverError } from './errors.js';
 import { paginate, type Page, type PaginateOptions } from './paginate.js';
 import { Sql, compile, compileTemplate, toSql, type CompiledSql } from './sql.js';
 import { awaitStatement, checkpoint } from './statement-waiter.js';
 import { RowStream, type StreamOptions } from './stream.js';
+import { beginStatements, withTransaction } from './transaction-core.js';
 
 /** Options of one query: `db.query(sql`...`, { timeout: '2s' })`. */
 export interface QueryOptions {
@@ -89,6 +97,86 @@ export abstract class Queryable {
   execute(q: Sql, opts?: QueryOptions): Promise<ExecuteResult>;
   execute(...args: Args): Promise<ExecuteResult> {
     return this.#run(args).then(resultOf);
+  }
+
+  /**
+   * Runs several statements in order as one unit and returns what each did. On a
+   * `Database` they run in a transaction of their own: all or none. On a
+   * `Transaction` they run inside it (a failure leaves the transaction to its body).
+   *
+   * SQLite runs the whole batch in one message to its worker thread, where one
+   * `execute()` each would cost a round trip per statement plus BEGIN and COMMIT:
+   * the way to write many rows. PostgreSQL and MySQL run the statements one by one
+   * on one connection between BEGIN and COMMIT.
+   *
+   * @example
+   * ```ts
+   * await db.batch([
+   *   sql`INSERT INTO pages (url, status) VALUES ${values(rows.map((r) => [r.url, r.status]))}`,
+   *   sql`UPDATE frontier SET state = 1 WHERE url IN (${join(rows.map((r) => r.url))})`,
+   * ]);
+   * ```
+   *
+   * Errors: the failing statement's error (its `sql` is that statement); on a
+   * `Database` nothing of the batch is kept. Options apply to the whole batch.
+   *
+   * Cancellation: a cancellation point; a cancelled batch stops the running
+   * statement on the server and, on a `Database`, is rolled back.
+   */
+  batch(statements: readonly Sql[], opts?: QueryOptions): Promise<ExecuteResult[]> {
+    let items: BatchItem[];
+    let ms: number | null;
+    try {
+      items = statements.map((q) => {
+        if (!(q instanceof Sql)) {
+          throw new TypeError('batch() takes an array of sql`...` fragments');
+        }
+        return compile(q, this.dialect);
+      });
+      ms =
+        opts?.timeout !== undefined
+          ? toMilliseconds(opts.timeout, 'query timeout')
+          : this._queryTimeoutMs;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (items.length === 0) return Promise.resolve([]);
+    const go = (): Promise<ExecuteResult[]> => this.#batch(items).then((rs) => rs.map(resultOf));
+    return ms === null ? go() : timeout(ms, go);
+  }
+
+  async #batch(items: readonly BatchItem[]): Promise<RawResult[]> {
+    checkpoint();
+    const lease = this._leaseNow() ?? (await this._lease());
+    const conn = lease.conn;
+    const graceMs = this._graceMs;
+    let current: string | undefined;
+    try {
+      if (conn.runBatch !== undefined) {
+        const begin = lease.inTransaction ? null : beginStatements(conn.dialect, undefined);
+        return await awaitStatement(conn, conn.runBatch(items, begin), graceMs);
+      }
+      const runAll = async (): Promise<RawResult[]> => {
+        const out: RawResult[] = [];
+        for (const item of items) {
+          current = item.text;
+          checkpoint();
+          out.push(await awaitStatement(conn, conn.run(item.text, item.values), graceMs));
+        }
+        current = undefined;
+        return out;
+      };
+      if (lease.inTransaction) return await runAll();
+      return await withTransaction(conn, undefined, graceMs, runAll);
+    } catch (e) {
+      const index = (e as { batchIndex?: unknown } | null)?.batchIndex;
+      const text = typeof index === 'number' ? items[index]?.text : current;
+      const err = mapDriverError(this.dialect, e, text);
+      if (err instanceof ConnectionLostError) conn.broken = true;
+      throw err;
+    } finally {
+      lease.release();
+    }
   }
 
   /**

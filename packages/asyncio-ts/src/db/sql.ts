@@ -129,6 +129,41 @@ export function join(items: readonly unknown[], separator: Sql = COMMA): Sql {
 
 const COMMA = new Sql([', ']);
 
+/**
+ * The rows of a multi-row `VALUES` list: `(a, b), (c, d)`, every cell a parameter
+ * (a cell may also be a fragment). Every row must have the same number of cells.
+ *
+ * @example
+ * ```ts
+ * const rows = users.map((u) => [u.id, u.name]);
+ * await db.execute`INSERT INTO users (id, name) VALUES ${values(rows)}`;
+ * ```
+ *
+ * @throws {TypeError} when there is no row, a row is empty, or rows differ in length
+ */
+export function values(rows: readonly (readonly unknown[])[]): Sql {
+  if (rows.length === 0) throw new TypeError('values() needs at least one row');
+  const width = rows[0]!.length;
+  const parts: Part[] = [];
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    if (row.length !== width || width === 0) {
+      throw new TypeError(
+        width === 0
+          ? 'values(): a row needs at least one value'
+          : `values(): row ${r} has ${row.length} values where row 0 has ${width}`,
+      );
+    }
+    parts.push(r === 0 ? '(' : '), (');
+    for (let c = 0; c < width; c++) {
+      if (c > 0) parts.push(', ');
+      pushValue(parts, row[c]);
+    }
+  }
+  parts.push(')');
+  return new Sql(parts);
+}
+
 /** @internal SQL text the library itself writes (keywords, never user input). */
 export function trusted(text: string): Sql {
   return new Sql([text]);

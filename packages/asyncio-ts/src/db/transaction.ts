@@ -11,54 +11,10 @@ import { Lock } from '../locks.js';
 import type { Dialect, DriverConnection } from './driver.js';
 import { mapDriverError } from './errors.js';
 import { Queryable, type Lease } from './queryable.js';
-import { awaitStatement, checkpoint } from './statement-waiter.js';
+import { checkpoint } from './statement-waiter.js';
+import { withTransaction, type TransactionOptions } from './transaction-core.js';
 
-/** A transaction isolation level. SQLite transactions are always serializable. */
-export type IsolationLevel =
-  'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable';
-
-/** Options of `transaction()`. */
-export interface TransactionOptions {
-  /** The isolation level (default: the server's). Ignored by nested transactions. */
-  isolation?: IsolationLevel;
-  /** A read-only transaction (PostgreSQL, MySQL). Default false. */
-  readOnly?: boolean;
-}
-
-const LEVELS: ReadonlySet<string> = new Set([
-  'read uncommitted',
-  'read committed',
-  'repeatable read',
-  'serializable',
-]);
-
-/** @internal The statements that open a transaction in each dialect. */
-export function beginStatements(dialect: Dialect, opts: TransactionOptions | undefined): string[] {
-  const level = opts?.isolation;
-  if (level !== undefined && !LEVELS.has(level)) {
-    throw new RangeError(
-      `isolation must be one of ${[...LEVELS].join(', ')}; got ${String(level)}`,
-    );
-  }
-  const ro = opts?.readOnly === true;
-  if (dialect === 'postgres') {
-    return [
-      `BEGIN${level !== undefined ? ` ISOLATION LEVEL ${level.toUpperCase()}` : ''}${ro ? ' READ ONLY' : ''}`,
-    ];
-  }
-  if (dialect === 'mysql') {
-    const out =
-      level !== undefined ? [`SET TRANSACTION ISOLATION LEVEL ${level.toUpperCase()}`] : [];
-    out.push(ro ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
-    return out;
-  }
-  if (level !== undefined && level !== 'serializable') {
-    throw new RangeError(
-      `SQLite transactions are always serializable; isolation '${level}' is not available`,
-    );
-  }
-  return ['BEGIN IMMEDIATE'];
-}
+export type { IsolationLevel, TransactionOptions } from './transaction-core.js';
 
 /**
  * A transaction in progress: the query methods of a database, all on one connection,
@@ -178,43 +134,19 @@ export class Transaction extends Queryable {
 }
 
 /** @internal Runs `fn` in a transaction on `conn` (BEGIN, then COMMIT or ROLLBACK). */
-export async function runTransaction<T>(
+export function runTransaction<T>(
   conn: DriverConnection,
   fn: (tx: Transaction) => Promise<T>,
   opts: TransactionOptions | undefined,
   graceMs: number,
   queryTimeoutMs: number | null,
 ): Promise<T> {
-  const begin = beginStatements(conn.dialect, opts);
-  let began = false;
   const tx = new Transaction(conn, graceMs, queryTimeoutMs);
-  try {
-    for (const text of begin) {
-      began = true;
-      try {
-        await awaitStatement(conn, conn.run(text, []), graceMs);
-      } catch (e) {
-        throw mapDriverError(conn.dialect, e, text);
-      }
-    }
-    const result = await fn(tx);
-    tx._end();
-    // COMMIT is not interrupted: a cancellation arriving now is delivered after it.
-    try {
-      await conn.run('COMMIT', []);
-    } catch (e) {
-      throw mapDriverError(conn.dialect, e, 'COMMIT');
-    }
-    return result;
-  } catch (e) {
-    tx._end();
-    if (began && !conn.broken) {
-      try {
-        await conn.run('ROLLBACK', []);
-      } catch {
-        conn.broken = true;
-      }
-    }
-    throw e;
-  }
+  return withTransaction(
+    conn,
+    opts,
+    graceMs,
+    () => fn(tx),
+    () => tx._end(),
+  );
 }

@@ -15,6 +15,7 @@ import { MYSQL_URL, mysqlSkip, uniqueName } from './helpers.js';
 import { seed, sharedSuite, withFixture, type DialectSpec, type Fixture } from './suite.js';
 
 const spec: DialectSpec = {
+  dialect: 'mysql',
   async fixture(opts) {
     const admin = await connect(MYSQL_URL, { max: 2 });
     const name = uniqueName('t');

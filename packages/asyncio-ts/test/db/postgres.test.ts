@@ -16,6 +16,7 @@ import { PG_URL, pgSkip, uniqueName } from './helpers.js';
 import { seed, sharedSuite, withFixture, type DialectSpec, type Fixture } from './suite.js';
 
 const spec: DialectSpec = {
+  dialect: 'postgres',
   async fixture(opts) {
     const admin = await connect(PG_URL, { max: 2 });
     const schema = uniqueName('t');

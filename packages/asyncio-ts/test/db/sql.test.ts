@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import * as db from '../../src/db/index.js';
-import { identifier, join, sql } from '../../src/db/index.js';
+import { identifier, join, sql, values } from '../../src/db/index.js';
 import { HOSTILE } from './suite.js';
 
 describe('sql', () => {
@@ -52,6 +52,22 @@ describe('sql', () => {
     assert.equal(inspect(q), '<Sql a = $1 OR b = $2>');
   });
 
+  it('values() makes a multi-row VALUES list of parameters, fragments kept as SQL', () => {
+    const q = sql`INSERT INTO t (a, b) VALUES ${values([
+      [1, HOSTILE[0]],
+      [sql`now()`, null],
+      [3, HOSTILE[1]],
+    ])}`;
+    assert.deepEqual(q.compile('postgres'), {
+      text: 'INSERT INTO t (a, b) VALUES ($1, $2), (now(), $3), ($4, $5)',
+      values: [1, HOSTILE[0], null, 3, HOSTILE[1]],
+    });
+    assert.equal(values([['x']]).compile('sqlite').text, '(?)');
+    assert.throws(() => values([]), /at least one row/);
+    assert.throws(() => values([[]]), /at least one value/);
+    assert.throws(() => values([[1, 2], [3]]), /row 1 has 1 values where row 0 has 2/);
+  });
+
   it('the entry point exports exactly the documented names', () => {
     assert.deepEqual(Object.keys(db).sort(), [
       'AcquireTimeoutError',
@@ -75,6 +91,7 @@ describe('sql', () => {
       'identifier',
       'join',
       'sql',
+      'values',
     ]);
   });
 

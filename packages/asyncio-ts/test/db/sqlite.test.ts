@@ -18,6 +18,7 @@ async function tempDir(): Promise<string> {
 }
 
 const spec: DialectSpec = {
+  dialect: 'sqlite',
   async fixture() {
     const dir = await tempDir();
     const db = await connect(`sqlite:${joinPath(dir, 'test.db')}`);

@@ -14,6 +14,7 @@ import {
   identifier,
   join,
   sql,
+  values,
   type Database,
   type Identifier,
   type Sql,
@@ -28,6 +29,7 @@ export interface Fixture {
 }
 
 export interface DialectSpec {
+  dialect: 'postgres' | 'mysql' | 'sqlite';
   fixture(opts?: { max?: number }): Promise<Fixture>;
   /** `id` integer primary key, `name` unique not null, `n` integer. */
   itemsDdl(t: Identifier): Sql;
@@ -298,6 +300,111 @@ export function sharedSuite(spec: DialectSpec): void {
       await closing;
       assert.equal(f.db.statistics().size, 0);
       assert.equal(f.db.statistics().state, 'closed');
+    }),
+  );
+
+  it(
+    'batch() runs statements in order in one transaction and reports each',
+    withFixture(spec, async (f) => {
+      const t = await seed(f, spec, 2);
+      const rows = HOSTILE.map((name, i) => [i + 10, name, i]);
+      const results = await f.db.batch([
+        sql`INSERT INTO ${t} (id, name, n) VALUES ${values(rows)}`,
+        sql`UPDATE ${t} SET n = n + ${100} WHERE id >= ${10}`,
+        sql`DELETE FROM ${t} WHERE id = ${1}`,
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.rowCount),
+        [HOSTILE.length, HOSTILE.length, 1],
+      );
+      const stored = await f.db.query<{
+        id: number;
+        name: string;
+        n: number;
+      }>`SELECT id, name, n FROM ${t} ORDER BY id`;
+      assert.deepEqual(
+        stored.map((r) => [Number(r.id), r.name, Number(r.n)]),
+        [[2, 'item 2', 20], ...rows.map(([id, name, n]) => [id, name, Number(n) + 100])],
+      );
+      assert.deepEqual(await f.db.batch([]), []);
+      assert.equal(f.db.statistics().inUse, 0);
+    }),
+  );
+
+  it(
+    'batch() keeps nothing when a statement fails, and names that statement',
+    withFixture(spec, async (f) => {
+      const t = await seed(f, spec, 1);
+      const failing = sql`INSERT INTO ${t} (id, name, n) VALUES (${3}, ${'item 1'}, ${0})`;
+      const err = await f.db
+        .batch([
+          sql`INSERT INTO ${t} (id, name, n) VALUES (${2}, ${'two'}, ${0})`,
+          sql`UPDATE ${t} SET n = ${99}`,
+          failing,
+          sql`INSERT INTO ${t} (id, name, n) VALUES (${4}, ${'four'}, ${0})`,
+        ])
+        .then(
+          () => assert.fail('the batch should fail'),
+          (e: unknown) => e,
+        );
+      assert.ok(err instanceof UniqueViolationError, String(err));
+      assert.equal(err.sql, failing.compile(spec.dialect).text);
+      const stored = await f.db.query<{ id: number; n: number }>`SELECT id, n FROM ${t}`;
+      assert.deepEqual(
+        stored.map((r) => [Number(r.id), Number(r.n)]),
+        [[1, 10]],
+      );
+      await assert.rejects(f.db.batch([sql`SELECT ${1}`, 'SELECT 1' as unknown as Sql]), TypeError);
+      assert.equal(f.db.statistics().inUse, 0);
+    }),
+  );
+
+  it(
+    'batch() in a transaction runs inside it and goes with its rollback',
+    withFixture(spec, async (f) => {
+      const t = await seed(f, spec, 1);
+      await assert.rejects(
+        f.db.transaction(async (tx) => {
+          await tx.batch([
+            sql`INSERT INTO ${t} (id, name, n) VALUES ${values([
+              [2, 'two', 2],
+              [3, 'three', 3],
+            ])}`,
+            sql`UPDATE ${t} SET n = ${0} WHERE id = ${1}`,
+          ]);
+          const inside = await tx.one<{ c: number | string }>`SELECT count(*) AS c FROM ${t}`;
+          assert.equal(Number(inside.c), 3);
+          throw new Error('undo');
+        }),
+        /undo/,
+      );
+      const after = await f.db.query<{ id: number; n: number }>`SELECT id, n FROM ${t}`;
+      assert.deepEqual(
+        after.map((r) => [Number(r.id), Number(r.n)]),
+        [[1, 10]],
+      );
+    }),
+  );
+
+  it(
+    'a batch that times out stops its statement and keeps nothing',
+    withFixture(spec, async (f) => {
+      const t = await seed(f, spec, 1);
+      await assert.rejects(
+        f.db.batch(
+          [sql`INSERT INTO ${t} (id, name, n) VALUES (${2}, ${'two'}, ${0})`, spec.slow(30)],
+          { timeout: 300 },
+        ),
+        TimeoutError,
+      );
+      const stored = await f.db.query<{ id: number }>`SELECT id FROM ${t}`;
+      assert.deepEqual(
+        stored.map((r) => Number(r.id)),
+        [1],
+      );
+      const s = f.db.statistics();
+      assert.equal(s.inUse, 0);
+      assert.equal(s.waiting, 0);
     }),
   );
 }

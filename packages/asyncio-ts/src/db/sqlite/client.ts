@@ -28,7 +28,14 @@ import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { toMilliseconds } from '../../durations.js';
 import type { ConnectOptions } from '../connect.js';
-import type { Driver, DriverConnection, DriverCursor, RawResult, Row } from '../driver.js';
+import type {
+  BatchItem,
+  Driver,
+  DriverConnection,
+  DriverCursor,
+  RawResult,
+  Row,
+} from '../driver.js';
 import { ConnectionLostError } from '../errors.js';
 import { sqliteInterrupter, type SqliteInterrupter } from './interrupt.js';
 import {
@@ -44,21 +51,23 @@ import {
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
 interface Pending {
-  resolve(r: RawResult): void;
+  resolve(r: RawResult | RawResult[]): void;
   reject(e: unknown): void;
 }
 
 type Request =
   | { op: 'run'; sql: string; values: unknown[] }
+  | { op: 'batch'; sql: string[]; values: unknown[][]; begin: string[] | null }
   | { op: 'open'; sql: string; values: unknown[]; cursor: number }
   | { op: 'next'; cursor: number; batchSize: number }
   | { op: 'close'; cursor: number }
   | { op: 'shutdown' };
 
 function driverError(e: SqliteErrorInfo): Error {
-  const err = new Error(e.message) as Error & { code?: string };
+  const err = new Error(e.message) as Error & { code?: string; batchIndex?: number };
   err.name = e.name;
   if (e.code !== undefined) err.code = e.code;
+  if (e.batchIndex !== undefined) err.batchIndex = e.batchIndex;
   return err;
 }
 
@@ -92,8 +101,9 @@ class SqliteConnection implements DriverConnection {
       const p = this.#pending.get(m.id);
       if (p === undefined) return;
       this.#pending.delete(m.id);
-      if (m.ok) p.resolve({ rows: m.rows, rowCount: m.rowCount, lastInsertId: m.lastInsertId });
-      else p.reject(driverError(m.error));
+      if (!m.ok) p.reject(driverError(m.error));
+      else if ('batch' in m) p.resolve(m.batch.map((r) => ({ rows: [], ...r })));
+      else p.resolve({ rows: m.rows, rowCount: m.rowCount, lastInsertId: m.lastInsertId });
     });
     worker.on('error', (e: unknown) => this.#lost(e));
     worker.on('exit', () => this.#lost(undefined));
@@ -109,7 +119,9 @@ class SqliteConnection implements DriverConnection {
     this.#pending.clear();
   }
 
-  #send(req: Request): Promise<RawResult> {
+  #send(req: Request & { op: 'batch' }): Promise<RawResult[]>;
+  #send(req: Request): Promise<RawResult>;
+  #send(req: Request): Promise<RawResult | RawResult[]> {
     if (this.broken) {
       return Promise.reject(
         new ConnectionLostError('the SQLite connection was discarded', { dialect: 'sqlite' }),
@@ -124,6 +136,15 @@ class SqliteConnection implements DriverConnection {
 
   run(text: string, values: readonly unknown[]): Promise<RawResult> {
     return this.#send({ op: 'run', sql: text, values: values as unknown[] });
+  }
+
+  runBatch(items: readonly BatchItem[], begin: readonly string[] | null): Promise<RawResult[]> {
+    return this.#send({
+      op: 'batch',
+      sql: items.map((i) => i.text),
+      values: items.map((i) => i.values as unknown[]),
+      begin: begin === null ? null : [...begin],
+    });
   }
 
   async openCursor(

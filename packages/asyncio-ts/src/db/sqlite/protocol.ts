@@ -52,6 +52,15 @@ export interface SqliteInit {
 /** @internal A request to the worker; `id` (> 0) pairs it with its reply. */
 export type SqliteRequest =
   | { op: 'run'; id: number; sql: string; values: unknown[] }
+  | {
+      op: 'batch';
+      id: number;
+      /** The statements' texts and values, in order. */
+      sql: string[];
+      values: unknown[][];
+      /** Statements opening a transaction around the batch, or null (inside one). */
+      begin: string[] | null;
+    }
   | { op: 'open'; id: number; sql: string; values: unknown[]; cursor: number }
   | { op: 'next'; id: number; cursor: number; batchSize: number }
   | { op: 'close'; id: number; cursor: number }
@@ -75,6 +84,12 @@ export type SqliteReply =
       rowCount: number;
       lastInsertId: number | bigint | null;
     }
+  | {
+      id: number;
+      ok: true;
+      /** For a batch: each statement's rowCount and lastInsertId (no rows). */
+      batch: { rowCount: number; lastInsertId: number | bigint | null }[];
+    }
   | { id: number; ok: false; error: SqliteErrorInfo };
 
 /** @internal An error, as it crosses the thread boundary. */
@@ -82,4 +97,6 @@ export interface SqliteErrorInfo {
   message: string;
   code: string | undefined;
   name: string;
+  /** In a batch, the position of the failing statement. */
+  batchIndex?: number;
 }

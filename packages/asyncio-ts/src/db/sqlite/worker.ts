@@ -51,12 +51,14 @@ function bindable(values: unknown[]): unknown[] {
 }
 
 function errorInfo(e: unknown): SqliteErrorInfo {
-  const err = e as { message?: unknown; code?: unknown; name?: unknown };
-  return {
+  const err = e as { message?: unknown; code?: unknown; name?: unknown; batchIndex?: unknown };
+  const info: SqliteErrorInfo = {
     message: String(err.message ?? e),
     code: typeof err.code === 'string' ? err.code : undefined,
     name: typeof err.name === 'string' ? err.name : 'Error',
   };
+  if (typeof err.batchIndex === 'number') info.batchIndex = err.batchIndex;
+  return info;
 }
 
 function ok(
@@ -97,6 +99,39 @@ function run(id: number, sql: string, values: unknown[]): SqliteReply {
   return ok(id, [], info.changes, info.changes > 0 ? info.lastInsertRowid : null);
 }
 
+// A batch: its statements in order, inside the `begin` statements and COMMIT when
+// given (a failure then rolls back); a failure carries the statement's position.
+function batch(
+  id: number,
+  texts: string[],
+  values: unknown[][],
+  begin: string[] | null,
+): SqliteReply {
+  for (const text of begin ?? []) prepare(text).run();
+  const results: { rowCount: number; lastInsertId: number | bigint | null }[] = [];
+  let i = 0;
+  try {
+    for (; i < texts.length; i++) {
+      const r = run(id, texts[i]!, values[i]!);
+      if (r.ok && 'rowCount' in r)
+        results.push({ rowCount: r.rowCount, lastInsertId: r.lastInsertId });
+    }
+    i = -1;
+    if (begin !== null) prepare('COMMIT').run();
+  } catch (e) {
+    if (begin !== null && db.inTransaction) {
+      try {
+        prepare('ROLLBACK').run();
+      } catch {
+        // SQLite rolled back already
+      }
+    }
+    if (i >= 0 && typeof e === 'object' && e !== null) Object.assign(e, { batchIndex: i });
+    throw e;
+  }
+  return { id, ok: true, batch: results };
+}
+
 function next(id: number, cursor: number, batchSize: number): SqliteReply {
   const it = cursors.get(cursor);
   const rows: Record<string, unknown>[] = [];
@@ -126,6 +161,8 @@ function execute(m: SqliteRequest): SqliteReply {
   switch (m.op) {
     case 'run':
       return run(m.id, m.sql, m.values);
+    case 'batch':
+      return batch(m.id, m.sql, m.values, m.begin);
     case 'open':
       cursors.set(m.cursor, prepare(m.sql).iterate(...bindable(m.values)));
       return ok(m.id, [], 0, null);
