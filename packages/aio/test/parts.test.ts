@@ -2,6 +2,8 @@
 // robots.txt, the HTML reader, option values, CSV reading, the demo site's model.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { decodeHTML, decodeHTMLAttribute } from 'entities';
+import { Parser } from 'htmlparser2';
 import { parseHtml, quickTitle } from '../src/crawl/html.js';
 import { Robots } from '../src/crawl/robots.js';
 import { normalizeUrl, Scope } from '../src/crawl/url.js';
@@ -120,6 +122,90 @@ describe('parseHtml', () => {
     const page = parseHtml('<p><a href="x">x<p><a href=y>y');
     assert.equal(page.title, null);
     assert.deepEqual(page.hrefs, ['x', 'y']);
+  });
+});
+
+/** The reference: htmlparser2's full parser, as aio used before the tokenizer. */
+function parseWithParser(html: string): {
+  title: string | null;
+  hrefs: string[];
+  base: string | null;
+} {
+  let title: string | null = null;
+  let inTitle = false;
+  let titleText = '';
+  let base: string | null = null;
+  const hrefs: string[] = [];
+  const decode = (v: string): string => (v.includes('&') ? decodeHTMLAttribute(v) : v);
+  const parser = new Parser(
+    {
+      onopentag(name, attrs) {
+        const href = attrs['href'];
+        if ((name === 'a' || name === 'area') && href !== undefined && href !== '')
+          hrefs.push(decode(href));
+        if (
+          name === 'link' &&
+          href !== undefined &&
+          href !== '' &&
+          (attrs['rel'] ?? '').toLowerCase().split(/\s+/).includes('next')
+        )
+          hrefs.push(decode(href));
+        if (name === 'base' && base === null && href !== undefined) base = decode(href);
+        if (name === 'title' && title === null) {
+          inTitle = true;
+          titleText = '';
+        }
+      },
+      ontext(chunk) {
+        if (inTitle) titleText += chunk;
+      },
+      onclosetag(name) {
+        if (name === 'title' && inTitle) {
+          inTitle = false;
+          title = (titleText.includes('&') ? decodeHTML(titleText) : titleText)
+            .replace(/\s+/g, ' ')
+            .trim();
+        }
+      },
+    },
+    { decodeEntities: false, lowerCaseTags: true, lowerCaseAttributeNames: true },
+  );
+  parser.end(html);
+  if (inTitle)
+    title = (titleText.includes('&') ? decodeHTML(titleText) : titleText)
+      .replace(/\s+/g, ' ')
+      .trim();
+  return { title, hrefs, base };
+}
+
+describe("parseHtml against htmlparser2's full parser", () => {
+  it('reads every page of a generated site exactly as the parser does', () => {
+    const site = new Site({ pages: 400, seed: 7 });
+    let links = 0;
+    for (const path of site.pagePaths()) {
+      const body = site._respond(path).body;
+      const html = typeof body === 'string' ? body : body.toString('utf8');
+      const ours = parseHtml(html);
+      assert.deepEqual(ours, parseWithParser(html), path);
+      links += ours.hrefs.length;
+    }
+    assert.ok(links > 400, `only ${links} links read`);
+  });
+  it('and tricky markup', () => {
+    const docs = [
+      '<a href=one HREF=two>dup</a><A hReF="x&amp;y">x</A><area href=\'q\'>',
+      '<a href="/a"/><a href>empty value</a><a href = "spaced">s</a><a\nhref="nl">n</a>',
+      '<link rel="Next" href="n1"><link rel="prev next" href="n2"><link rel=nextish href="n3">',
+      '<base href="/b1/"><base href="/b2/"><a href="../up">u</a>',
+      '<title>First</title><title>Second</title>',
+      '<textarea><a href="no">x</a></textarea><a href="yes">y</a>',
+      '<style>a[href="no"]{}</style><script>var s = "<a href=no>";</script><a href=yes>y</a>',
+      '<!-- <a href="no"> --><![CDATA[<a href="no2">]]><?pi <a href="no3"?><a href="yes">',
+      '<title>unterminated <a href="no">',
+      '<a href="a\u00e9\u00fc">unicode</a><a href="&#x2F;x&sol;y">refs</a>',
+      '<svg><a href="in-svg">s</a><title>svg title</title></svg><a href=after>',
+    ];
+    for (const html of docs) assert.deepEqual(parseHtml(html), parseWithParser(html), html);
   });
 });
 

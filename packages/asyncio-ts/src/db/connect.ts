@@ -22,6 +22,15 @@ export interface ConnectOptions extends PoolOptions {
   wal?: boolean;
   /** SQLite: how long a statement waits for a lock held by another process. Default `'5s'`. */
   busyTimeout?: Duration;
+  /**
+   * SQLite: how commits wait for the disk (`PRAGMA synchronous`). `'full'` (SQLite's
+   * default): every commit is flushed to the disk. `'normal'`: with WAL, commits are
+   * not flushed, checkpoints are; a crash of the process loses nothing committed,
+   * a power loss may undo the last commits but never corrupts the file (several
+   * times fewer flushes for many small transactions). `'off'`: nothing is flushed;
+   * a power loss may corrupt the file. Default `'full'`.
+   */
+  synchronous?: 'full' | 'normal' | 'off';
 }
 
 /**

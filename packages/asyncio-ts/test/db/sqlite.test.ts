@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
-import { createTask, gather, getRunningLoop, sleep } from '../../src/index.js';
+import { createTask, gather, getRunningLoop, run, sleep } from '../../src/index.js';
 import { connect, identifier, sql } from '../../src/db/index.js';
 import { sqliteInterruptUnavailable } from '../../src/db/sqlite/interrupt.js';
 import { seed, sharedSuite, withFixture, type DialectSpec, type Fixture } from './suite.js';
@@ -90,6 +90,34 @@ describe('SQLite', () => {
       assert.equal((await f.db.one<{ c: number }>`SELECT count(*) AS c FROM ${t}`).c, 50);
     }),
   );
+
+  it('synchronous sets how commits wait for the disk (full by default)', () =>
+    run(async () => {
+      const dir = await tempDir();
+      const file = joinPath(dir, 'sync.db');
+      try {
+        for (const [opt, level] of [
+          [undefined, 2],
+          ['normal', 1],
+          ['off', 0],
+        ] as const) {
+          const db = await connect(`sqlite:${file}`, opt === undefined ? {} : { synchronous: opt });
+          try {
+            assert.deepEqual(await db.query`PRAGMA synchronous`, [{ synchronous: level }]);
+          } finally {
+            await db.close();
+          }
+        }
+        await assert.rejects(
+          connect(`sqlite:${file}`, {
+            synchronous: 'sometimes' as unknown as 'full',
+          }),
+          /synchronous must be 'full', 'normal' or 'off'; got sometimes/,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }));
 
   it(
     'execute() reports lastInsertId; booleans and dates are stored as 1/0 and ISO text',

@@ -228,6 +228,12 @@ export function sqliteDriver(path: string, options: ConnectOptions): Driver {
   const file = memory ? ':memory:' : resolvePath(path.replace(/^\/\/(?=\/)/, ''));
   const wal = options.wal ?? true;
   const busyTimeoutMs = toMilliseconds(options.busyTimeout ?? '5s', 'busyTimeout') ?? 5000;
+  const synchronous = options.synchronous ?? 'full';
+  if (synchronous !== 'full' && synchronous !== 'normal' && synchronous !== 'off') {
+    throw new RangeError(
+      `synchronous must be 'full', 'normal' or 'off'; got ${String(synchronous)}`,
+    );
+  }
   return {
     dialect: 'sqlite',
     description: `sqlite:${file}`,
@@ -239,6 +245,7 @@ export function sqliteDriver(path: string, options: ConnectOptions): Driver {
         path: file,
         wal,
         busyTimeoutMs,
+        synchronous,
         interruptLibrary: interrupter?.library ?? null,
         state: new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT),
       };

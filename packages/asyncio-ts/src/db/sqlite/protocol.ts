@@ -43,6 +43,8 @@ export interface SqliteInit {
   path: string;
   wal: boolean;
   busyTimeoutMs: number;
+  /** `PRAGMA synchronous`. */
+  synchronous: 'full' | 'normal' | 'off';
   /** The interrupt extension to load, or null (cancellation discards the connection). */
   interruptLibrary: string | null;
   /** Three Int32 slots: {@link RUNNING}, {@link INTERRUPTED}, {@link STOPPED}. */

@@ -249,6 +249,7 @@ let startup: SqliteStartup;
 try {
   db = new Database(init.path, { timeout: init.busyTimeoutMs });
   if (init.wal && init.path !== ':memory:' && init.path !== '') db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${init.synchronous}`);
   db.pragma('foreign_keys = ON');
   db.defaultSafeIntegers(false);
   startup = { ok: true, slot: interruptSlot() };
