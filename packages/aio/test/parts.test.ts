@@ -27,6 +27,9 @@ describe('normalizeUrl', () => {
   }
   it('resolves relative references against a base', () => {
     assert.equal(normalizeUrl('../x.html#t', 'http://h/a/b/c.html'), 'http://h/a/x.html');
+    assert.equal(normalizeUrl('#top', 'http://h/a?q=1'), 'http://h/a?q=1');
+    assert.equal(normalizeUrl(' x?y=1#a#b ', 'http://h/d/'), 'http://h/d/x?y=1');
+    assert.equal(normalizeUrl('', 'http://h/a#frag'), 'http://h/a');
     assert.equal(normalizeUrl('//other/p', 'https://h/'), 'https://other/p');
   });
   it('returns null for what is not http(s)', () => {

@@ -15,13 +15,16 @@
  */
 export function normalizeUrl(href: string, base?: string | URL): string | null {
   let u: URL;
+  // The fragment is cut before parsing: setting `hash` afterwards re-parses the URL.
+  const h = href.trim();
+  const hash = h.indexOf('#');
   try {
-    u = new URL(href.trim(), base);
+    u = new URL(hash >= 0 ? h.slice(0, hash) : h, base);
   } catch {
     return null;
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
-  u.hash = '';
+  if (u.hash !== '') u.hash = ''; // from a base with a fragment
   // A trailing dot on the host names the same host.
   if (u.hostname.endsWith('.')) u.hostname = u.hostname.slice(0, -1);
   let s = u.href;

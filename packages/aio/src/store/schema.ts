@@ -106,6 +106,5 @@ export function createStatements(dialect: Dialect): string[] {
       state INTEGER NOT NULL DEFAULT 0,
       seq ${big} NOT NULL
     )`,
-    `CREATE INDEX IF NOT EXISTS frontier_todo ON frontier (state, seq)`,
   ];
 }

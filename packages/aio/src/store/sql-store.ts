@@ -117,8 +117,11 @@ export class SqlStore implements ResultStore {
     }
     await db.execute`INSERT INTO aio_meta (key, value) VALUES ('last_command', ${commandLine})
       ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
-    // The links index is rebuilt when the run ends (see LINKS_INDEX).
+    // The links index is rebuilt when the run ends (see LINKS_INDEX). Stores made by
+    // earlier versions also indexed frontier (state, seq): nothing reads it, and every
+    // page moved an entry in it.
     await db.execute(raw('DROP INDEX IF EXISTS links_to'));
+    await db.execute(raw('DROP INDEX IF EXISTS frontier_todo'));
     const pages = Number((await db.one<{ n: number | string }>`SELECT count(*) AS n FROM pages`).n);
     if (kind === 'fetch') {
       const seen = new Set(
