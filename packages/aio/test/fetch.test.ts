@@ -307,6 +307,51 @@ describe('Ctrl-C', () => {
   });
 });
 
+describe('kill -9', () => {
+  it('loses no result: --resume fetches only what was in flight or in the last commit window', async () => {
+    const slow = await new Site({ pages: 200, seed: 29, latency: [20, 40] }).serve();
+    try {
+      const input = join(tmp.dir, 'killed.txt');
+      const urls = slow.site.pagePaths().map((p) => slow.url + p);
+      writeFileSync(input, urls.join('\n'));
+      const out = join(tmp.dir, 'killed.sqlite');
+      const args = ['fetch', input, '-o', out, '-c', '4', '-q'];
+      const first = startAio(args);
+      await until(() => slow.statistics().total >= 80);
+      const killedAt = performance.now();
+      first.child.kill('SIGKILL');
+      assert.equal((await first.done).signal, 'SIGKILL');
+      const before = slow.statistics();
+      const kept = new Database(out, { readonly: true })
+        .prepare('SELECT count(*) AS n FROM pages')
+        .get() as { n: number };
+      assert.ok(kept.n > 0 && kept.n < 200, `${kept.n} results kept`);
+      const r = await aio([...args, '--resume']);
+      assert.equal(r.status, 0, r.stderr);
+      const db = new Database(out, { readonly: true });
+      const stored = db.prepare('SELECT url, status FROM pages').all() as {
+        url: string;
+        status: number;
+      }[];
+      db.close();
+      assert.deepEqual(stored.map((x) => x.url).sort(), [...urls].sort());
+      assert.ok(stored.every((x) => x.status === 200));
+      const again = [...slow.statistics().requests].filter(([, n]) => n > 1);
+      assert.ok(again.every(([, n]) => n === 2));
+      // What a kill can cost: the 4 requests in flight and the results not yet
+      // committed, at most those of the last commit window (100 ms; 600 ms allowed here
+      // for a busy machine).
+      const recent = before.arrivals.filter((a) => a.at >= killedAt - 600).length;
+      assert.ok(
+        again.length <= 4 + recent,
+        `${again.length} fetched again; ${recent} arrived in the last 600 ms`,
+      );
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
 describe('PostgreSQL output', () => {
   const url = process.env['AIO_TEST_POSTGRES'] ?? 'postgres://postgres@127.0.0.1:5432/test';
   const schema = `aio_fetch_${process.pid}_${Date.now()}`;

@@ -3,9 +3,16 @@
  * fetch them through one `ClientSession` (which holds the limits: connections in
  * all and per host, rates), and hand each outcome to a group-commit writer.
  *
- * Durability: a worker takes its next URL only once its page is committed, so a
- * crash (`kill -9`) loses at most the pages in flight, which are still `todo` in the
- * frontier and fetched again on resume. Many workers' pages share one transaction.
+ * Durability, crawl: a worker takes its next URL only once its page is committed,
+ * so a crash (`kill -9`) loses at most the pages in flight, which are still `todo` in
+ * the frontier and fetched again on resume. Many workers' pages share one transaction
+ * (group commit).
+ *
+ * Durability, fetch (no frontier): workers go on at once and results gather into
+ * transactions of up to {@link GATHER_ROWS} rows or {@link GATHER_MS} ms, a few large
+ * commits instead of one small one per handful of pages. A crash then loses the
+ * requests in flight and at most the last {@link GATHER_MS} ms of results; `--resume`
+ * fetches them again.
  *
  * Stopping: `stop()` (the first Ctrl-C) stops handing out URLs and lets the ones in
  * flight finish within the grace period, then cancels them; `stopNow()` (the second)
@@ -13,7 +20,16 @@
  *
  * @module
  */
-import { createTask, Future, sleep, TaskGroup, type Task } from 'asyncio-ts';
+import {
+  createTask,
+  Event,
+  Future,
+  sleep,
+  TaskGroup,
+  timeout,
+  TimeoutError,
+  type Task,
+} from 'asyncio-ts';
 import type { ClientSession } from 'asyncio-ts/http';
 import { fetchPage, type FetchPageOptions } from './fetch-page.js';
 import { normalizeUrl, type Scope } from './url.js';
@@ -78,18 +94,28 @@ class Frontier {
     this.#wake(1);
   }
 
+  /**
+   * The next URL without waiting: null once there is nothing left (or after
+   * `close()`), undefined when URLs may still come (then `take()` waits for one).
+   */
+  takeNow(): FrontierEntry | null | undefined {
+    if (this.#closed) return null;
+    if (this.#size > 0) {
+      this.#busy++;
+      return this.#shift();
+    }
+    if (this.#busy === 0) {
+      this.close();
+      return null;
+    }
+    return undefined;
+  }
+
   /** The next URL, or null once there is nothing left (or after `close()`). */
   async take(): Promise<FrontierEntry | null> {
     for (;;) {
-      if (this.#closed) return null;
-      if (this.#size > 0) {
-        this.#busy++;
-        return this.#shift();
-      }
-      if (this.#busy === 0) {
-        this.close();
-        return null;
-      }
+      const e = this.takeNow();
+      if (e !== undefined) return e;
       const f = new Future<void>();
       this.#waiters.push(f);
       await f;
@@ -143,7 +169,11 @@ interface Deferred {
   reject: (e: Error) => void;
 }
 
-/** A promise and its settling functions (Promise.withResolvers needs Node 22). */
+/**
+ * A promise and its settling functions (Promise.withResolvers needs Node 22). Its
+ * rejection counts as handled: fetch workers do not wait for their commit, and a
+ * failed write reaches the run through the writer (`failed`, `drain()`).
+ */
 function deferred(): Deferred {
   let resolve!: () => void;
   let reject!: (e: Error) => void;
@@ -151,19 +181,47 @@ function deferred(): Deferred {
     resolve = res;
     reject = rej;
   });
+  promise.catch(() => undefined);
   return { promise, resolve, reject };
 }
 
-/** Group commit: outcomes submitted while a transaction runs go in the next one. */
+/** A fetch's transactions gather up to this many results... */
+export const GATHER_ROWS = 1000;
+/** ...or the results of this many milliseconds, whichever comes first. */
+export const GATHER_MS = 100;
+/** Results waiting for their commit beyond which fetch workers wait for it too. */
+const MAX_BACKLOG = 4 * GATHER_ROWS;
+
+/**
+ * Group commit: outcomes submitted while a transaction runs go in the next one.
+ * With `gather`, a transaction also waits (up to `gatherMs`) for that many outcomes.
+ */
 class Writer {
   readonly #store: ResultStore;
+  readonly #gather: number;
+  readonly #gatherMs: number;
   #batch: Outcome[] = [];
   #batchDone = deferred();
+  #firstAt = 0;
+  #enough = new Event();
+  #draining = false;
   #flushing: Task<void> | null = null;
   #failure: unknown = null;
 
-  constructor(store: ResultStore) {
+  constructor(store: ResultStore, gather: number, gatherMs: number) {
     this.#store = store;
+    this.#gather = gather;
+    this.#gatherMs = gatherMs;
+  }
+
+  /** Outcomes submitted and not yet committed. */
+  get backlog(): number {
+    return this.#batch.length;
+  }
+
+  /** True once a write failed (every later submit rejects with that error). */
+  get failed(): boolean {
+    return this.#failure !== null;
   }
 
   /**
@@ -172,7 +230,9 @@ class Writer {
    */
   submit(o: Outcome): Promise<void> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
+    if (this.#batch.length === 0) this.#firstAt = performance.now();
     this.#batch.push(o);
+    if (this.#batch.length >= this.#gather) this.#enough.set();
     const done = this.#batchDone.promise;
     if (this.#flushing === null) {
       this.#flushing = createTask(() => this.#flushLoop(), { name: 'aio-writer' });
@@ -183,18 +243,17 @@ class Writer {
   async #flushLoop(): Promise<void> {
     try {
       while (this.#batch.length > 0) {
+        await this.#gathered();
         const batch = this.#batch;
         const done = this.#batchDone;
         this.#batch = [];
         this.#batchDone = deferred();
+        this.#enough.clear();
         try {
           await this.#store.write(batch);
           done.resolve();
         } catch (e) {
           this.#failure = e;
-          // Nobody may be waiting for these: no unhandled rejection.
-          done.promise.catch(() => undefined);
-          this.#batchDone.promise.catch(() => undefined);
           done.reject(e as Error);
           this.#batchDone.reject(e as Error);
           return;
@@ -205,8 +264,22 @@ class Writer {
     }
   }
 
-  /** Waits until everything submitted is written. */
+  /** Waits until the batch is big or old enough (at once without gathering). */
+  async #gathered(): Promise<void> {
+    if (this.#gather <= 1 || this.#draining || this.#batch.length >= this.#gather) return;
+    const left = this.#firstAt + this.#gatherMs - performance.now();
+    if (left <= 0) return;
+    try {
+      await timeout(left, () => this.#enough.wait());
+    } catch (e) {
+      if (!(e instanceof TimeoutError)) throw e;
+    }
+  }
+
+  /** Writes everything submitted (without waiting to gather more). */
   async drain(): Promise<void> {
+    this.#draining = true;
+    this.#enough.set();
     while (this.#flushing !== null) {
       await this.#flushing.then(
         () => undefined,
@@ -239,7 +312,11 @@ export class Engine {
 
   constructor(opts: EngineOptions, seen: Set<string>) {
     this.#o = opts;
-    this.#writer = new Writer(opts.store);
+    // A crawl commits each page before its worker goes on (see the module comment).
+    this.#writer =
+      opts.crawl !== null
+        ? new Writer(opts.store, 1, 0)
+        : new Writer(opts.store, GATHER_ROWS, GATHER_MS);
     this.#seen = seen;
     opts.session.events.on('error', (e) => {
       this.#attempts.set(e.url, e.attempt);
@@ -301,7 +378,7 @@ export class Engine {
 
   async #work(): Promise<void> {
     for (;;) {
-      const entry = await this.#frontier.take();
+      const entry = this.#frontier.takeNow() ?? (await this.#frontier.take());
       if (entry === null) return;
       try {
         await this.#process(entry);
@@ -368,7 +445,11 @@ export class Engine {
     // Queue the new URLs before the commit: other workers may take them meanwhile;
     // their rows commit in this batch or a later one, never before the discovery
     // because each worker waits for its own commit.
-    await this.#writer.submit(outcome);
+    const committed = this.#writer.submit(outcome);
+    // A fetch goes on; a failed write stops it at its next submit or at the end.
+    if (crawl !== null || this.#writer.failed || this.#writer.backlog >= MAX_BACKLOG) {
+      await committed;
+    }
     for (const d of outcome.discovered) this.#frontier.push(d);
     o.stats.total += outcome.discovered.length;
     o.stats.record(outcome.row!);

@@ -39,7 +39,8 @@ export interface FetchPageOptions {
 function mediaType(r: Response): string | null {
   const ct = r.header('content-type');
   if (ct === undefined) return null;
-  return ct.split(';')[0]!.trim().toLowerCase() || null;
+  const semi = ct.indexOf(';');
+  return (semi >= 0 ? ct.slice(0, semi) : ct).trim().toLowerCase() || null;
 }
 
 function isHtml(type: string | null): boolean {

@@ -159,25 +159,39 @@ const HEAD_TAGS = new Set(['!doctype', 'html', '/html', 'head', '/head', 'meta',
  * answers (the tests compare them).
  */
 export function quickTitle(html: string): string | null | undefined {
-  const start = html.length > 4096 ? html.slice(0, 4096) : html;
-  const lower = start.toLowerCase();
-  // Lowercasing can change the length (U+0130): indexes would no longer match.
-  if (lower.length !== start.length) return undefined;
-  const open = lower.indexOf('<title');
-  if (open < 0) return undefined;
-  for (let i = lower.indexOf('<'); i >= 0 && i < open; i = lower.indexOf('<', i + 1)) {
-    const m = /^<(!doctype|\/?[a-z]+)[\s/>]/.exec(lower.slice(i, i + 12));
-    if (m === null || !HEAD_TAGS.has(m[1]!)) return undefined;
+  const limit = Math.min(html.length, 4096);
+  for (let i = html.indexOf('<'); i >= 0 && i < limit; i = html.indexOf('<', i + 1)) {
+    const m = TAG_START.exec(html.slice(i, i + 12));
+    if (m === null) return undefined;
+    const name = m[1]!.toLowerCase();
+    if (name === 'title') return titleAt(html, i);
+    if (!HEAD_TAGS.has(name)) return undefined;
   }
-  const after = lower.charCodeAt(open + 6);
-  // `<titlex>` is another element; quotes in the tag could hide a `>`.
-  if (after !== 62 /* > */ && after !== 32 && after !== 9 && after !== 10 && after !== 13)
-    return undefined;
-  const gt = lower.indexOf('>', open);
-  if (gt < 0 || /["']/.test(lower.slice(open, gt))) return undefined;
-  const close = lower.indexOf('</title', gt);
+  return undefined;
+}
+
+/** The start of a tag: `<name` or `</name` followed by a space, `/` or `>`. */
+const TAG_START = /^<(!doctype|\/?[a-z]+)[\s/>]/i;
+
+/** The title whose `<title` starts at `open`, or undefined when unsure. */
+function titleAt(html: string, open: number): string | undefined {
+  const gt = html.indexOf('>', open);
+  // Quotes in the tag could hide a `>`.
+  if (gt < 0 || /["']/.test(html.slice(open, gt))) return undefined;
+  const close = indexOfCaseless(html, '</title', gt);
   if (close < 0) return undefined;
   return text(html.slice(gt + 1, close));
+}
+
+/** The first `needle` (lowercase ASCII) in `s` from `from`, in any case. */
+function indexOfCaseless(s: string, needle: string, from: number): number {
+  const lower = s.indexOf(needle, from);
+  const upper = s.indexOf(needle.toUpperCase(), from);
+  if (lower >= 0 && (upper < 0 || lower < upper)) return lower;
+  if (upper >= 0) return upper;
+  // Mixed case (`</Title>`): rare enough to lowercase for.
+  const i = s.toLowerCase().indexOf(needle, from);
+  return i >= 0 && s.toLowerCase().length === s.length ? i : -1;
 }
 
 /** An attribute value with its character references decoded. */
@@ -187,5 +201,9 @@ function attr(v: string): string {
 
 /** Text with its character references decoded and whitespace collapsed. */
 function text(v: string): string {
-  return (v.includes('&') ? decodeHTML(v) : v).replace(/\s+/g, ' ').trim();
+  const t = v.includes('&') ? decodeHTML(v) : v;
+  return (SPACES.test(t) ? t.replace(/\s+/g, ' ') : t).trim();
 }
+
+/** Whitespace that collapsing would change (a single space stays). */
+const SPACES = /[^\S ]| \s/;
