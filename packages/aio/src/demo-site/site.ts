@@ -282,6 +282,22 @@ export class Site {
     return [...out.values()];
   }
 
+  /**
+   * The links a correct crawl from `/` stores, as `[from path, to path]` pairs, each
+   * once: for every page it stores with a 200 (a redirect's links are those of its
+   * target, stored under the URL asked for), the same-site targets of its links.
+   */
+  expectedLinks(maxDepth = Infinity): [string, string][] {
+    const out: [string, string][] = [];
+    for (const e of this.expected(maxDepth)) {
+      const page = this.#pages.get(e.finalPath);
+      if (page === undefined) continue;
+      const targets = new Set(page.links.map((l) => l.target).filter((t) => t !== ''));
+      for (const t of targets) out.push([e.path, t]);
+    }
+    return out;
+  }
+
   /** The HTML of a page. */
   #render(page: Page): Buffer {
     if (page.html !== undefined) return page.html;

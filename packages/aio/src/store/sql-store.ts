@@ -209,9 +209,7 @@ export class SqlStore implements ResultStore {
         ON CONFLICT (url) DO UPDATE SET ${PAGE_UPDATE}`);
     }
     for (const part of chunks(links, CHUNK)) {
-      statements.push(
-        sql`INSERT INTO links (from_url, to_url) VALUES ${values(part)} ON CONFLICT DO NOTHING`,
-      );
+      statements.push(sql`INSERT INTO links (from_url, to_url) VALUES ${values(part)}`);
     }
     if (this.#kind === 'crawl') {
       for (const part of chunks(discovered, CHUNK)) {
