@@ -22,7 +22,7 @@ import { aioCli, benchDir, crawlDir, repoDir, siteModule, siteOptions } from './
 
 const USAGE = `usage: node bench/crawl/run.mjs [--pages 5000] [--runs 3] [--warmup 1] [--urls 20000]
        [--concurrency 32] [--only crawl|fetch] [--contenders aio,crawlee,scrapy,aiohttp,
-       aiohttp+uvloop,aio-fetch,undici] [--timeout 600] [--seed 1] [--page-bytes 10000]`;
+       aiohttp+uvloop,aio-fetch,aio-fetch-jsonl,session,undici] [--timeout 600] [--seed 1] [--page-bytes 10000]`;
 
 function parseArgs(argv) {
   const o = {
@@ -213,6 +213,29 @@ const fetchContenders = (urlsFile) => [
       [aioCli, 'fetch', urlsFile, '-o', path.join(tmp, 'out.sqlite'), '-c', C, '--quiet'],
     ],
     read: (tmp) => readSqlite(path.join(tmp, 'out.sqlite')),
+  },
+  {
+    // The same without SQLite: what the store costs, and what the rest does.
+    name: 'aio-fetch-jsonl',
+    note: () => aioNote('fetch'),
+    cmd: (tmp) => [
+      process.execPath,
+      [aioCli, 'fetch', urlsFile, '-o', path.join(tmp, 'out.jsonl'), '-c', C, '--quiet'],
+    ],
+    read: (tmp) => readJsonl(path.join(tmp, 'out.jsonl')),
+  },
+  {
+    name: 'session',
+    note: () => aioNote('fetch'),
+    cmd: () => [process.execPath, [py('fetch-session.mjs'), urlsFile, C]],
+    // Stores nothing, like the floor.
+    readOut: (out) =>
+      JSON.parse(
+        out
+          .trim()
+          .split('\n')
+          .findLast((l) => l.startsWith('{')),
+      ).pages,
   },
   {
     name: 'undici',
