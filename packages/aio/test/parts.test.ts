@@ -221,6 +221,8 @@ describe('quickTitle', () => {
     '<title>caf\u00e9 &#x263A; &nosuchentity;</title><body>',
     '<meta content="\u0130 lowercases longer"><Title>Mixed\tcase  \n</TITLE>',
     '<TITLE>Upper</tItLe>',
+    '<title>first</Title> after </TITLE> </title>',
+    '<title>a </b> b</title>',
   ];
   const declined = [
     '<!-- <title>commented</title> --><title>Real</title>',

@@ -183,15 +183,12 @@ function titleAt(html: string, open: number): string | undefined {
   return text(html.slice(gt + 1, close));
 }
 
-/** The first `needle` (lowercase ASCII) in `s` from `from`, in any case. */
+/** The first `needle` (lowercase ASCII, starting `</`) in `s` from `from`, in any case. */
 function indexOfCaseless(s: string, needle: string, from: number): number {
-  const lower = s.indexOf(needle, from);
-  const upper = s.indexOf(needle.toUpperCase(), from);
-  if (lower >= 0 && (upper < 0 || lower < upper)) return lower;
-  if (upper >= 0) return upper;
-  // Mixed case (`</Title>`): rare enough to lowercase for.
-  const i = s.toLowerCase().indexOf(needle, from);
-  return i >= 0 && s.toLowerCase().length === s.length ? i : -1;
+  for (let i = s.indexOf('</', from); i >= 0; i = s.indexOf('</', i + 2)) {
+    if (s.slice(i, i + needle.length).toLowerCase() === needle) return i;
+  }
+  return -1;
 }
 
 /** An attribute value with its character references decoded. */
