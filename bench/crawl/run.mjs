@@ -204,51 +204,43 @@ const crawlContenders = (start) => [
   },
 ];
 
+/** The count of 200s a store-less loop prints as its last JSON line. */
+const lastLinePages = (out) =>
+  JSON.parse(
+    out
+      .trim()
+      .split('\n')
+      .findLast((l) => l.startsWith('{')),
+  ).pages;
+
+/** `aio fetch` into `out.<ext>`, read back with `read`. */
+const aioFetch = (name, urlsFile, ext, read) => ({
+  name,
+  note: () => aioNote('fetch'),
+  cmd: (tmp) => [
+    process.execPath,
+    [aioCli, 'fetch', urlsFile, '-o', path.join(tmp, `out.${ext}`), '-c', C, '--quiet'],
+  ],
+  read: (tmp) => read(path.join(tmp, `out.${ext}`)),
+});
+
 const fetchContenders = (urlsFile) => [
+  aioFetch('aio-fetch', urlsFile, 'sqlite', readSqlite),
+  // The same without SQLite: what the store costs, and what the rest does.
+  aioFetch('aio-fetch-jsonl', urlsFile, 'jsonl', readJsonl),
   {
-    name: 'aio-fetch',
-    note: () => aioNote('fetch'),
-    cmd: (tmp) => [
-      process.execPath,
-      [aioCli, 'fetch', urlsFile, '-o', path.join(tmp, 'out.sqlite'), '-c', C, '--quiet'],
-    ],
-    read: (tmp) => readSqlite(path.join(tmp, 'out.sqlite')),
-  },
-  {
-    // The same without SQLite: what the store costs, and what the rest does.
-    name: 'aio-fetch-jsonl',
-    note: () => aioNote('fetch'),
-    cmd: (tmp) => [
-      process.execPath,
-      [aioCli, 'fetch', urlsFile, '-o', path.join(tmp, 'out.jsonl'), '-c', C, '--quiet'],
-    ],
-    read: (tmp) => readJsonl(path.join(tmp, 'out.jsonl')),
-  },
-  {
+    // The library alone (stores nothing, like the floor).
     name: 'session',
     note: () => aioNote('fetch'),
     cmd: () => [process.execPath, [py('fetch-session.mjs'), urlsFile, C]],
-    // Stores nothing, like the floor.
-    readOut: (out) =>
-      JSON.parse(
-        out
-          .trim()
-          .split('\n')
-          .findLast((l) => l.startsWith('{')),
-      ).pages,
+    readOut: lastLinePages,
   },
   {
+    // The floor stores nothing: its count of 200s is its last JSON line.
     name: 'undici',
     note: () => undefined,
     cmd: () => [process.execPath, [py('fetch-undici.mjs'), urlsFile, C]],
-    // The floor stores nothing: its count of 200s is its last JSON line.
-    readOut: (out) =>
-      JSON.parse(
-        out
-          .trim()
-          .split('\n')
-          .findLast((l) => l.startsWith('{')),
-      ).pages,
+    readOut: lastLinePages,
   },
 ];
 

@@ -40,6 +40,14 @@ function readStore(path: string): { pages: Row[]; links: string[]; todo: number 
   }
 }
 
+/** The links a correct crawl of `site` stores, as sorted `from -> to` paths. */
+function expectedLinks(site: Site): string[] {
+  return site
+    .expectedLinks()
+    .map(([from, to]) => `${from} -> ${to}`)
+    .sort();
+}
+
 function pathOf(url: string): string {
   return new URL(url).pathname;
 }
@@ -83,13 +91,7 @@ describe('aio crawl of a generated site', () => {
     }
     assert.equal(todo, 0);
     // Every link once (the table has no key: the crawl deduplicates).
-    assert.deepEqual(
-      links.sort(),
-      site
-        .expectedLinks()
-        .map(([from, to]) => `${from} -> ${to}`)
-        .sort(),
-    );
+    assert.deepEqual(links.sort(), expectedLinks(site));
     const seen = server.statistics().requests;
     const asked = askedFor(site);
     for (const [path, n] of seen) {
@@ -294,13 +296,7 @@ describe('crash and interruption', () => {
     assert.equal(r2.status, 0, r2.stderr);
     const { pages, links, todo } = readStore(store);
     assert.equal(todo, 0);
-    assert.deepEqual(
-      links.sort(),
-      site
-        .expectedLinks()
-        .map(([from, to]) => `${from} -> ${to}`)
-        .sort(),
-    );
+    assert.deepEqual(links.sort(), expectedLinks(site));
     const expected = site.expected();
     assert.deepEqual(pages.map((p) => pathOf(p.url)).sort(), expected.map((e) => e.path).sort());
     const asked = askedFor(site);
