@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { ClientSession, type ClientSessionOptions } from 'asyncio-ts/http';
+import type { ClientSession, ClientSessionOptions } from 'asyncio-ts/http';
 import type { Parsed } from './command.js';
 import { UsageError } from './command.js';
-import { Engine, type CrawlRules } from './crawl/engine.js';
+import type { CrawlRules, Engine } from './crawl/engine.js';
 import type { FetchPageOptions } from './crawl/fetch-page.js';
 import { durationOption, headerOptions, intOption, rateOption, sizeOption } from './options.js';
 import type { PageRow } from './store/schema.js';
-import { isSqlTarget, SqlStore } from './store/sql-store.js';
+import { isSqlTarget } from './store/targets.js';
 import { LineFileStore, StdoutStore, type ExistingFile } from './store/file-store.js';
 import type { FrontierEntry, ResultStore, StoredState } from './store/store.js';
 import { formatSummary, Progress, progressMode, styles, useColor } from './ui/progress.js';
@@ -115,14 +115,14 @@ export function httpSettings(
   };
 }
 
-/** Opens the store an `-o` target names. */
-export function storeFor(
+/** The store an `-o` target names (not open yet); the SQL store loads only for an SQL target. */
+export async function storeFor(
   target: string | undefined,
   existing: ExistingFile,
   tablePrint: ((line: string) => void) | null,
-): ResultStore {
+): Promise<ResultStore> {
   if (target === undefined || target === '-') return new StdoutStore(tablePrint);
-  if (isSqlTarget(target)) return new SqlStore(target);
+  if (isSqlTarget(target)) return new (await import('./store/sql-store.js')).SqlStore(target);
   if (/\.jsonl$/i.test(target) || /\.ndjson$/i.test(target))
     return new LineFileStore(target, 'jsonl', existing);
   if (/\.csv$/i.test(target)) return new LineFileStore(target, 'csv', existing);
@@ -201,7 +201,12 @@ export async function runJob(spec: JobSpec): Promise<JobResult> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const state = await spec.store.open(spec.kind, spec.commandLine);
+    // The HTTP stack loads while the store opens (SQLite's thread starts meanwhile).
+    const [state, { ClientSession }, { Engine }] = await Promise.all([
+      spec.store.open(spec.kind, spec.commandLine),
+      import('asyncio-ts/http'),
+      import('./crawl/engine.js'),
+    ]);
     stats.resumed = state.pages;
     const todo = await spec.plan(state, stats);
     session = new ClientSession(spec.http.session);

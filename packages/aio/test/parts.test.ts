@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeHTML, decodeHTMLAttribute } from 'entities';
 import { Parser } from 'htmlparser2';
-import { parseHtml, quickTitle } from '../src/crawl/html.js';
+import { quickTitle } from '../src/crawl/html.js';
+import { parseHtml } from '../src/crawl/html-parser.js';
 import { Robots } from '../src/crawl/robots.js';
-import { normalizeUrl, Scope } from '../src/crawl/url.js';
+import { isNormalUrl, normalizeUrl, Scope } from '../src/crawl/url.js';
 import { Site } from '../src/demo-site/site.js';
 import { parseDuration, parseRate, parseSize } from '../src/options.js';
 import { csvField, csvFirstFields } from '../src/store/file-store.js';
-import { postgresTarget } from '../src/store/sql-store.js';
+import { postgresTarget } from '../src/store/targets.js';
 import { percentile } from '../src/ui/stats.js';
 
 describe('normalizeUrl', () => {
@@ -43,6 +44,102 @@ describe('normalizeUrl', () => {
     ]) {
       assert.equal(normalizeUrl(href, 'http://h/'), href === '' ? 'http://h/' : null, href);
     }
+  });
+  it('takes a URL already in normal form as it is, and only such a URL', () => {
+    // Random URLs made of pieces the parser changes and pieces it keeps. With a base,
+    // normalizeUrl always parses (an absolute URL ignores the base): both must agree.
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+    const schemes = ['http', 'https', 'HTTP', 'Https', 'ftp'];
+    const hosts = [
+      'example.com',
+      'Example.com',
+      'a-b.c0d',
+      'a-.com',
+      'a.b-c.org',
+      '127.0.0.1',
+      '127.1',
+      '0x7f.0.0.1',
+      '1.2.3.256',
+      '10.0.0.01',
+      '255.255.255.255',
+      'xn--nxasmq6b.com',
+      'xn--a.com',
+      'a..b',
+      'localhost',
+      'a_b.com',
+      '[::1]',
+      'ex.com.',
+      'u:p@h.com',
+      'h.1',
+    ];
+    const ports = ['', '', ':80', ':443', ':8080', ':0', ':65535', ':65536', ':080', ':'];
+    const bits = [
+      'a',
+      'Z',
+      '0',
+      '.',
+      '..',
+      '%2e',
+      '%2E',
+      '%7e',
+      '%7E',
+      '%zz',
+      '%',
+      ' ',
+      '\\',
+      '|',
+      '^',
+      '`',
+      '{',
+      '"',
+      "'",
+      'é',
+      '~',
+      '_',
+      ';',
+      '=',
+      '@',
+      ':',
+      '!',
+      '$',
+      '&',
+      '(',
+      '*',
+      '+',
+      ',',
+      '[',
+      '<',
+      '\t',
+      '?',
+      '#',
+      '/',
+    ];
+    // Half of the URLs are made of characters the parser keeps, mostly.
+    const plain = ['a', 'Z', '0', '-', '_', '~', '.', '%7E', '%2F', '=', '&', ':', '@', "'"];
+    let from = bits;
+    const word = (): string => Array.from({ length: rnd(4) }, () => pick(from)).join('');
+    let fast = 0;
+    for (let i = 0; i < 20_000; i++) {
+      from = i % 2 === 0 ? bits : rnd(8) === 0 ? [...plain, pick(bits)] : plain;
+      const path = Array.from({ length: rnd(4) }, () => `/${word()}`).join('');
+      const query = pick(['', '', '?', `?${word()}`, `?${word()}=${word()}`]);
+      const clean = from !== bits && rnd(2) === 0;
+      const url = clean
+        ? `${pick(['http', 'https'])}://${pick(['example.com', 'a.b-c.org', '127.0.0.1', 'localhost'])}${pick(['', ':8080'])}${path || '/'}${query}`
+        : `${pick(schemes)}://${pick(hosts)}${pick(ports)}${path}${query}`;
+      const want = normalizeUrl(url, 'http://base.invalid/');
+      assert.equal(normalizeUrl(url), want, url);
+      if (isNormalUrl(url)) {
+        fast++;
+        assert.equal(want, url, url);
+      }
+    }
+    assert.ok(fast > 2000, `only ${fast} URLs took the fast path`);
   });
 });
 
@@ -218,7 +315,7 @@ describe('quickTitle', () => {
     '<html><head>\n  <meta name="x" content="a > b">\n  <TITLE>\n  A &amp; B &lt;i&gt;  </TITLE>',
     '<head><link rel="icon" href="/f.ico"><base href="/d/"><title lang=en>x<b>y</b></title>',
     '<title>  </title>',
-    '<title>caf\u00e9 &#x263A; &nosuchentity;</title><body>',
+    '<title>caf\u00e9 &#x263A; &#38;&#x26;&#X3c; &quot;&apos;&nbsp;&#10;&#0065;</title><body>',
     '<meta content="\u0130 lowercases longer"><Title>Mixed\tcase  \n</TITLE>',
     '<TITLE>Upper</tItLe>',
     '<title>first</Title> after </TITLE> </title>',
@@ -245,6 +342,27 @@ describe('quickTitle', () => {
   it('declines whatever could hide or fake a title (the parser decides)', () => {
     for (const html of declined) assert.equal(quickTitle(html), undefined, html);
     assert.equal(parseHtml(declined[0]!).title, 'Real');
+  });
+  it('leaves rarer character references to the parser', () => {
+    for (const ref of [
+      '&copy;',
+      '&amp',
+      '&AMP;',
+      '&ampx;',
+      '&#128;',
+      '&#0;',
+      '&#13;',
+      '&#x1F600;',
+      '&#xD800;',
+      '&#99999999;',
+      '& ',
+      '&nosuchentity;',
+    ]) {
+      const html = `<title>a ${ref} b</title>`;
+      assert.equal(quickTitle(html), undefined, html);
+      assert.equal(parseHtml(html).title, `a ${decodeHTML(ref)} b`.replace(/\s+/g, ' '), html);
+    }
+    assert.equal(quickTitle(answered[4]!), 'caf\u00e9 \u263a &&< "\' A');
   });
 });
 

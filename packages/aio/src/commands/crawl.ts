@@ -15,7 +15,8 @@ import {
   type JobResult,
 } from '../job.js';
 import { intOption } from '../options.js';
-import { isSqlTarget, SqlStore } from '../store/sql-store.js';
+import { SqlStore } from '../store/sql-store.js';
+import { isSqlTarget } from '../store/targets.js';
 import type { FrontierEntry } from '../store/store.js';
 import { aioVersion } from '../version.js';
 import { openStoreForReading, writeReport } from '../report/index.js';

@@ -144,7 +144,7 @@ export const fetchCommand: Command = {
       else process.stdout.write(`${line}\n`);
     };
     const existing = p.flag('resume') ? 'resume' : p.flag('overwrite') ? 'overwrite' : 'refuse';
-    const store = storeFor(target, existing, table ? printRow : null);
+    const store = await storeFor(target, existing, table ? printRow : null);
     const argv = ['aio', 'fetch', ...args];
     const result = await runJob({
       kind: 'fetch',

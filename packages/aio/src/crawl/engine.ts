@@ -31,7 +31,7 @@ import {
   type Task,
 } from 'asyncio-ts';
 import type { ClientSession } from 'asyncio-ts/http';
-import { fetchPage, type FetchPageOptions } from './fetch-page.js';
+import { fetchPage, type FetchedPage, type FetchPageOptions } from './fetch-page.js';
 import { normalizeUrl, type Scope } from './url.js';
 import { Robots } from './robots.js';
 import type { FrontierEntry, Outcome, ResultStore } from '../store/store.js';
@@ -62,7 +62,7 @@ export interface EngineOptions {
   crawl: CrawlRules | null;
   /** How long in-flight requests may finish after `stop()`, in ms. */
   graceMs: number;
-  /** Called for every stored page (after its commit). */
+  /** Called for every page fetched (a crawl's after its commit). */
   onPage?: (row: PageRow) => void;
   /** Called with a warning line. */
   warn?: (line: string) => void;
@@ -297,6 +297,27 @@ class Writer {
 /** A normalised http(s) URL's scheme, userinfo (skipped) and host (with the port). */
 const ORIGIN = /^(https?:\/\/)(?:[^@/?#]*@)?([^/?#]+)/;
 
+/** No links, no discovered URLs (shared by the rows of a fetch). */
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * The host (with the port) of a normalised http(s) URL, without a regular
+ * expression's match objects (it runs for every URL of a fetch); null if none.
+ */
+function hostOf(url: string): string | null {
+  const start = url.indexOf('//') + 2;
+  if (start < 2) return null;
+  let end = start;
+  while (end < url.length) {
+    const c = url.charCodeAt(end);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break; // / ? #
+    end++;
+  }
+  const at = url.lastIndexOf('@', end - 1);
+  const from = at >= start ? at + 1 : start;
+  return end > from ? url.slice(from, end) : null;
+}
+
 /** Runs one fetch or crawl. */
 export class Engine {
   readonly #o: EngineOptions;
@@ -377,31 +398,56 @@ export class Engine {
   }
 
   async #work(): Promise<void> {
+    const o = this.#o;
     for (;;) {
       const entry = this.#frontier.takeNow() ?? (await this.#frontier.take());
       if (entry === null) return;
       try {
-        await this.#process(entry);
+        if (o.crawl === null) {
+          // A fetch: the request is the only wait (no robots.txt, no links).
+          const host = hostOf(entry.url);
+          if (host === null) continue;
+          o.stats.started(host);
+          let page: FetchedPage;
+          try {
+            page = await fetchPage(o.session, entry.url, o.fetch, this.#attemptsOf);
+          } finally {
+            o.stats.finished(host);
+          }
+          const committed = this.#writer.submit({
+            url: entry.url,
+            row: page.row,
+            links: NONE,
+            discovered: NONE,
+          });
+          this.#count(page.row);
+          // Workers go on; a failed write stops the run at the next submit or the end.
+          if (this.#writer.failed || this.#writer.backlog >= MAX_BACKLOG) await committed;
+        } else {
+          await this.#crawlOne(entry, o.crawl);
+        }
       } finally {
         this.#frontier.release();
       }
     }
   }
 
-  async #process(entry: FrontierEntry): Promise<void> {
+  /** How many attempts the session made for `url` (its `error` events count them). */
+  readonly #attemptsOf = (url: string): number => this.#attempts.get(url) ?? 1;
+
+  async #crawlOne(entry: FrontierEntry, crawl: CrawlRules): Promise<void> {
     const o = this.#o;
-    const crawl = o.crawl;
     // Frontier URLs are normalised (lowercase scheme and host, no default port): the
     // origin is their start, less any userinfo.
     const m = ORIGIN.exec(entry.url);
     if (m === null) return;
     const host = m[2]!;
     const origin = m[1]! + host;
-    if (crawl?.robots === true) {
+    if (crawl.robots) {
       const robots = await this.#robotsFor(origin);
       if (!robots.allowed(entry.url)) {
         o.stats.robotsSkipped++;
-        await this.#writer.submit({ url: entry.url, row: null, links: [], discovered: [] });
+        await this.#writer.submit({ url: entry.url, row: null, links: NONE, discovered: NONE });
         return;
       }
       await this.#politeness(origin, robots.crawlDelay);
@@ -409,17 +455,12 @@ export class Engine {
     o.stats.started(host);
     let outcome: Outcome;
     try {
-      const page = await fetchPage(
-        o.session,
-        entry.url,
-        o.fetch,
-        (u) => this.#attempts.get(u) ?? 1,
-      );
+      const page = await fetchPage(o.session, entry.url, o.fetch, this.#attemptsOf);
       page.row.depth = entry.depth;
       page.row.referrer = entry.referrer;
       const links: string[] = [];
       const discovered: FrontierEntry[] = [];
-      if (crawl !== null && page.hrefs.length > 0) {
+      if (page.hrefs.length > 0) {
         const base = page.row.final_url ?? entry.url;
         const docBase = page.base !== null ? (normalizeUrl(page.base, base) ?? base) : base;
         const unique = new Set<string>();
@@ -442,18 +483,18 @@ export class Engine {
     } finally {
       o.stats.finished(host);
     }
-    // Queue the new URLs before the commit: other workers may take them meanwhile;
-    // their rows commit in this batch or a later one, never before the discovery
-    // because each worker waits for its own commit.
-    const committed = this.#writer.submit(outcome);
-    // A fetch goes on; a failed write stops it at its next submit or at the end.
-    if (crawl !== null || this.#writer.failed || this.#writer.backlog >= MAX_BACKLOG) {
-      await committed;
-    }
+    // A crawl commits each page before its worker goes on (see the module comment),
+    // and queues the URLs it discovered once they are in the stored frontier.
+    await this.#writer.submit(outcome);
     for (const d of outcome.discovered) this.#frontier.push(d);
     o.stats.total += outcome.discovered.length;
-    o.stats.record(outcome.row!);
-    o.onPage?.(outcome.row!);
+    this.#count(outcome.row!);
+  }
+
+  /** Counts a page handed to the writer. */
+  #count(row: PageRow): void {
+    this.#o.stats.record(row);
+    this.#o.onPage?.(row);
   }
 
   /** The robots.txt rules of `origin`, fetched once. */

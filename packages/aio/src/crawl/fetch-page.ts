@@ -16,13 +16,13 @@ import {
   type Response,
 } from 'asyncio-ts/http';
 import type { PageRow } from '../store/schema.js';
-import { parseHtml, quickTitle } from './html.js';
+import { htmlParserNow, loadHtmlParser, quickTitle } from './html.js';
 
 /** What fetching a URL gave. */
 export interface FetchedPage {
   row: PageRow;
   /** The hrefs found (HTML pages only, when links were asked for). */
-  hrefs: string[];
+  hrefs: readonly string[];
   /** The `<base href>` of the page, if any. */
   base: string | null;
 }
@@ -35,12 +35,17 @@ export interface FetchPageOptions {
   links: boolean;
 }
 
+/** No hrefs (shared: most rows of a fetch keep it until their commit). */
+const NO_HREFS: readonly string[] = Object.freeze([]);
+
 /** The media type without parameters, lowercased. */
 function mediaType(r: Response): string | null {
   const ct = r.header('content-type');
   if (ct === undefined) return null;
   const semi = ct.indexOf(';');
-  return (semi >= 0 ? ct.slice(0, semi) : ct).trim().toLowerCase() || null;
+  const type = (semi >= 0 ? ct.slice(0, semi) : ct).trim().toLowerCase();
+  // The common answer as one shared string, not a slice kept per row until its commit.
+  return type === 'text/html' ? 'text/html' : type || null;
 }
 
 function isHtml(type: string | null): boolean {
@@ -103,15 +108,15 @@ export async function fetchPage(
     bytes: null,
     time_ms: null,
     attempts: 1,
-    fetched_at: Date.now(),
+    fetched_at: 0,
     error_code: null,
     error_message: null,
   };
-  let hrefs: string[] = [];
+  let hrefs = NO_HREFS;
   let base: string | null = null;
   try {
     const r = await session.request(opts.method, url, { headers: opts.headers });
-    row.final_url = r.url;
+    row.final_url = r.url === url ? url : r.url;
     row.status = r.status;
     row.attempts = r.timing.attempts;
     row.content_type = mediaType(r);
@@ -120,6 +125,7 @@ export async function fetchPage(
     if (isHtml(row.content_type) && body.byteLength > 0) {
       const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
       if (opts.links) {
+        const { parseHtml } = htmlParserNow() ?? (await loadHtmlParser());
         const parsed = parseHtml(buf.toString('utf8'));
         row.title = parsed.title;
         if (r.status < 400) {
@@ -129,7 +135,10 @@ export async function fetchPage(
       } else {
         const head = headOf(buf);
         const quick = quickTitle(head);
-        row.title = quick !== undefined ? quick : parseHtml(head).title;
+        row.title =
+          quick !== undefined
+            ? quick
+            : (htmlParserNow() ?? (await loadHtmlParser())).parseHtml(head).title;
       }
     }
   } catch (e) {

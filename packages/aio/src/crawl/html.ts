@@ -1,149 +1,24 @@
 /**
- * What the crawler reads in an HTML page: the title and the links (`a`, `area`,
- * `link rel=next`), resolved against `<base href>` when there is one. htmlparser2's
- * tokenizer reads the page: malformed HTML is read the way browsers read it,
- * comments and scripts are not mistaken for links. Character references are decoded
- * only in what is kept (hrefs, the title), not in the whole page.
+ * Reading titles without a parser, and loading the parser (`html-parser.ts`,
+ * htmlparser2 and entities) only when a page needs it: `aio fetch` reads the title
+ * of a plain page here, and a run whose pages are all plain never loads it.
  *
  * @module
  */
-import { decodeHTML, decodeHTMLAttribute } from 'entities';
-import { Tokenizer, type TokenizerCallbacks } from 'htmlparser2';
+import type * as HtmlParser from './html-parser.js';
 
-/** What {@link parseHtml} found. */
-export interface ParsedPage {
-  /** The title, whitespace collapsed; null when the page has none. */
-  title: string | null;
-  /** The raw hrefs, in document order (not resolved). */
-  hrefs: string[];
-  /** The `<base href>`, if any (the first one counts). */
-  base: string | null;
+let parser: typeof HtmlParser | null = null;
+let loading: Promise<typeof HtmlParser> | null = null;
+
+/** The HTML parser module, loaded on first use. */
+export function loadHtmlParser(): Promise<typeof HtmlParser> {
+  loading ??= import('./html-parser.js').then((m) => (parser = m));
+  return loading;
 }
 
-/** What a tag is to {@link parseHtml}. */
-const enum Tag {
-  Other,
-  Anchor, // a, area
-  Link,
-  Base,
-  Title,
-}
-
-function tagKind(name: string): Tag {
-  switch (name) {
-    case 'a':
-    case 'area':
-      return Tag.Anchor;
-    case 'link':
-      return Tag.Link;
-    case 'base':
-      return Tag.Base;
-    case 'title':
-      return Tag.Title;
-    default:
-      return Tag.Other;
-  }
-}
-
-/**
- * The callbacks of htmlparser2's tokenizer that keep what a crawl reads. The
- * tokenizer is the parser's own (comments, raw text of scripts and styles, RCDATA
- * of titles, every quoting of attributes); skipping the parser above it, which
- * builds an attribute object and tracks the open elements for every tag, halves
- * the time per page. Attributes are kept only on the tags that matter.
- */
-class Scanner implements TokenizerCallbacks {
-  html = '';
-  title: string | null = null;
-  base: string | null = null;
-  readonly hrefs: string[] = [];
-  #tag = Tag.Other;
-  #inTitle = false;
-  #titleText = '';
-  #attrName = '';
-  #attrValue = '';
-  #href: string | undefined = undefined;
-  #rel: string | undefined = undefined;
-
-  onopentagname(start: number, end: number): void {
-    this.#tag = tagKind(this.html.slice(start, end).toLowerCase());
-    this.#href = undefined;
-    this.#rel = undefined;
-  }
-  onattribname(start: number, end: number): void {
-    if (this.#tag === Tag.Other) return;
-    this.#attrName = this.html.slice(start, end).toLowerCase();
-    this.#attrValue = '';
-  }
-  onattribdata(start: number, end: number): void {
-    if (this.#tag !== Tag.Other) this.#attrValue += this.html.slice(start, end);
-  }
-  onattribend(): void {
-    if (this.#tag === Tag.Other) return;
-    // The first of repeated attributes counts, as in browsers.
-    if (this.#attrName === 'href') this.#href ??= this.#attrValue;
-    else if (this.#attrName === 'rel') this.#rel ??= this.#attrValue;
-  }
-  onopentagend(): void {
-    const href = this.#href;
-    switch (this.#tag) {
-      case Tag.Other:
-        return;
-      case Tag.Anchor:
-        if (href !== undefined && href !== '') this.hrefs.push(attr(href));
-        break;
-      case Tag.Link:
-        if (
-          href !== undefined &&
-          href !== '' &&
-          (this.#rel ?? '').toLowerCase().split(/\s+/).includes('next')
-        )
-          this.hrefs.push(attr(href));
-        break;
-      case Tag.Base:
-        if (this.base === null && href !== undefined) this.base = attr(href);
-        break;
-      case Tag.Title:
-        if (this.title === null) {
-          this.#inTitle = true;
-          this.#titleText = '';
-        }
-        break;
-    }
-    this.#tag = Tag.Other;
-  }
-  onselfclosingtag(): void {
-    this.onopentagend();
-  }
-  ontext(start: number, end: number): void {
-    if (this.#inTitle) this.#titleText += this.html.slice(start, end);
-  }
-  onclosetag(start: number, end: number): void {
-    if (this.#inTitle && this.html.slice(start, end).toLowerCase() === 'title') this.#endTitle();
-  }
-  onend(): void {
-    if (this.#inTitle) this.#endTitle();
-  }
-  #endTitle(): void {
-    this.#inTitle = false;
-    this.title = text(this.#titleText);
-  }
-  onattribentity(): void {}
-  ontextentity(): void {}
-  oncdata(): void {}
-  oncomment(): void {}
-  ondeclaration(): void {}
-  onprocessinginstruction(): void {}
-}
-
-/** Parses `html` for its title, base and link targets. */
-export function parseHtml(html: string): ParsedPage {
-  const scanner = new Scanner();
-  scanner.html = html;
-  const tokenizer = new Tokenizer({ decodeEntities: false }, scanner);
-  tokenizer.write(html);
-  tokenizer.end();
-  return { title: scanner.title, hrefs: scanner.hrefs, base: scanner.base };
+/** The HTML parser module if it is loaded already, else null. */
+export function htmlParserNow(): typeof HtmlParser | null {
+  return parser;
 }
 
 /** The tags that may come before the title in a head read by {@link quickTitle}. */
@@ -153,15 +28,19 @@ const HEAD_TAGS = new Set(['!doctype', 'html', '/html', 'head', '/head', 'meta',
  * The title of a page without a parser, when its start is plain enough to be sure
  * (what `aio fetch` reads on every page): only a doctype, `html`, `head`, `meta`,
  * `link` and `base` tags before the first `<title>`, whose content (raw text in
- * HTML) runs to the first `</title`. Anything else before it (a comment, a script,
- * a template, body content) could hide or fake a title: then `undefined`, and the
- * caller uses {@link parseHtml}. Equal to `parseHtml(html).title` whenever it
- * answers (the tests compare them).
+ * HTML) runs to the first `</title` and holds no character reference but the
+ * common ones (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&nbsp;`, and numeric
+ * ones of plain characters). Anything else (a comment, a script, a template or body
+ * content before the title, another reference) could hide or fake a title or need
+ * the full table of references: then `undefined`, and the caller uses the parser's
+ * `parseHtml`. Equal to `parseHtml(html).title` whenever it answers (the tests
+ * compare them).
  */
 export function quickTitle(html: string): string | null | undefined {
   const limit = Math.min(html.length, 4096);
   for (let i = html.indexOf('<'); i >= 0 && i < limit; i = html.indexOf('<', i + 1)) {
-    const m = TAG_START.exec(html.slice(i, i + 12));
+    TAG_START.lastIndex = i;
+    const m = TAG_START.exec(html);
     if (m === null) return undefined;
     const name = m[1]!.toLowerCase();
     if (name === 'title') return titleAt(html, i);
@@ -170,8 +49,8 @@ export function quickTitle(html: string): string | null | undefined {
   return undefined;
 }
 
-/** The start of a tag: `<name` or `</name` followed by a space, `/` or `>`. */
-const TAG_START = /^<(!doctype|\/?[a-z]+)[\s/>]/i;
+/** The start of a tag at `lastIndex`: `<name` or `</name` followed by a space, `/` or `>`. */
+const TAG_START = /<(!doctype|\/?[a-z]+)[\s/>]/iy;
 
 /** The title whose `<title` starts at `open`, or undefined when unsure. */
 function titleAt(html: string, open: number): string | undefined {
@@ -180,7 +59,9 @@ function titleAt(html: string, open: number): string | undefined {
   if (gt < 0 || /["']/.test(html.slice(open, gt))) return undefined;
   const close = indexOfCaseless(html, '</title', gt);
   if (close < 0) return undefined;
-  return text(html.slice(gt + 1, close));
+  const raw = html.slice(gt + 1, close);
+  const decoded = raw.includes('&') ? decodeCommon(raw) : raw;
+  return decoded === undefined ? undefined : collapse(decoded);
 }
 
 /** The first `needle` (lowercase ASCII, starting `</`) in `s` from `from`, in any case. */
@@ -191,16 +72,60 @@ function indexOfCaseless(s: string, needle: string, from: number): number {
   return -1;
 }
 
-/** An attribute value with its character references decoded. */
-function attr(v: string): string {
-  return v.includes('&') ? decodeHTMLAttribute(v) : v;
+/** The named references {@link decodeCommon} knows. */
+const NAMED = new Map([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+  ['nbsp', '\u00a0'],
+]);
+
+/** A reference at `lastIndex`: `&name;`, `&#digits;` or `&#xhex;`. */
+const REFERENCE = /&(?:([a-z]+)|#(\d{1,7})|#[xX]([\da-fA-F]{1,6}));/y;
+
+/** A code point every decoder turns into itself (no control, surrogate, or noncharacter). */
+function plainCodePoint(cp: number): boolean {
+  return (
+    cp === 0x09 ||
+    cp === 0x0a ||
+    (cp >= 0x20 && cp < 0x7f) ||
+    (cp >= 0xa0 && cp < 0xd800) ||
+    (cp >= 0xe000 && cp < 0xfdd0) ||
+    (cp > 0xfdef && cp < 0xfffe)
+  );
 }
 
-/** Text with its character references decoded and whitespace collapsed. */
-function text(v: string): string {
-  const t = v.includes('&') ? decodeHTML(v) : v;
-  return (SPACES.test(t) ? t.replace(/\s+/g, ' ') : t).trim();
+/**
+ * `text` with its common character references decoded, or undefined when it holds
+ * any other `&` (a rarer name, a reference without `;`, an odd number): the full
+ * table (entities) then decides, as browsers do.
+ */
+function decodeCommon(text: string): string | undefined {
+  let out = '';
+  let last = 0;
+  for (let i = text.indexOf('&'); i >= 0; i = text.indexOf('&', last)) {
+    REFERENCE.lastIndex = i;
+    const m = REFERENCE.exec(text);
+    if (m === null) return undefined;
+    let ch: string | undefined;
+    if (m[1] !== undefined) ch = NAMED.get(m[1]);
+    else {
+      const cp = m[2] !== undefined ? Number(m[2]) : parseInt(m[3]!, 16);
+      if (plainCodePoint(cp)) ch = String.fromCharCode(cp);
+    }
+    if (ch === undefined) return undefined;
+    out += text.slice(last, i) + ch;
+    last = i + m[0].length;
+  }
+  return out + text.slice(last);
 }
 
 /** Whitespace that collapsing would change (a single space stays). */
 const SPACES = /[^\S ]| \s/;
+
+/** `text` with its whitespace collapsed to single spaces and trimmed. */
+export function collapse(text: string): string {
+  return (SPACES.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
+}

@@ -15,8 +15,9 @@
  */
 export function normalizeUrl(href: string, base?: string | URL): string | null {
   let u: URL;
-  // The fragment is cut before parsing: setting `hash` afterwards re-parses the URL.
   const h = href.trim();
+  if (base === undefined && isNormalUrl(h)) return h;
+  // The fragment is cut before parsing: setting `hash` afterwards re-parses the URL.
   const hash = h.indexOf('#');
   try {
     u = new URL(hash >= 0 ? h.slice(0, hash) : h, base);
@@ -32,6 +33,41 @@ export function normalizeUrl(href: string, base?: string | URL): string | null {
   if (u.search === '' && s.endsWith('?')) s = s.slice(0, -1);
   if (s.includes('%')) s = s.replace(/%[0-9a-f]{2}/gi, (m) => m.toUpperCase());
   return s;
+}
+
+const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+/**
+ * An absolute http(s) URL the parser would give back unchanged: a lowercase host
+ * of letter, digit and hyphen labels whose last starts with a letter (not an IPv4
+ * number in disguise) and none is punycode, or a dotted IPv4 address in canonical
+ * form; a port; a path and a non-empty query of characters the parser leaves alone,
+ * with uppercase percent-escapes. No userinfo, fragment, backslash, space or
+ * non-ASCII character. Dot segments and default ports are checked apart.
+ */
+const NORMAL = new RegExp(
+  '^(https?)://(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)*[a-z](?:[a-z0-9-]*[a-z0-9])?' +
+    `|(?:${OCTET}\\.){3}${OCTET})` +
+    '(?::([1-9]\\d{0,4}))?' +
+    "(/(?:[\\w\\-.~!$&'()*+,;=:@/]|%[0-9A-F]{2})*)" +
+    '(?:\\?(?:[\\w\\-.~!$&()*+,;=:@/?]|%[0-9A-F]{2})+)?$',
+);
+
+/**
+ * True when `url` is already in the form {@link normalizeUrl} gives (it then skips
+ * the parser): reading a list of 20,000 URLs took 50 ms of parsing. A false answer
+ * only means "parse it".
+ */
+export function isNormalUrl(url: string): boolean {
+  const m = NORMAL.exec(url);
+  if (m === null || url.includes('xn--')) return false;
+  const port = m[2];
+  if (port !== undefined) {
+    const n = Number(port);
+    if (n > 65535 || n === (m[1] === 'http' ? 80 : 443)) return false;
+  }
+  const path = m[3]!;
+  // Dot segments, also escaped (`%2E`), are resolved by the parser.
+  return !/\/\.\.?(?:\/|$)/.test(path) && !path.includes('%2E');
 }
 
 /** How far a crawl may go from its start URLs. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { postgresTarget } from '../store/sql-store.js';
+import { postgresTarget } from '../store/targets.js';
 import { open, stat } from 'node:fs/promises';
 import { cancellable } from 'asyncio-ts';
 import { connect, DatabaseError, type Database } from 'asyncio-ts/db';

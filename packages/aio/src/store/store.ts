@@ -24,9 +24,9 @@ export interface Outcome {
   /** The page fetched; null when it was skipped (robots.txt). */
   row: PageRow | null;
   /** In-scope link targets found on the page (normalised, unique). */
-  links: string[];
+  links: readonly string[];
   /** URLs seen for the first time on this page: queued in the frontier. */
-  discovered: FrontierEntry[];
+  discovered: readonly FrontierEntry[];
 }
 
 /** What a store holds when a run starts. */

@@ -13,6 +13,9 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
+/** The names of the status classes (one string each, not one per page). */
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+
 /** What a run counts. */
 export class RunStats {
   /** When the run started (ms, `performance.now()`). */
@@ -59,7 +62,10 @@ export class RunStats {
   /** Counts a stored page. */
   record(row: PageRow): void {
     this.done++;
-    const cls = row.status === null ? 'error' : `${Math.floor(row.status / 100)}xx`;
+    const cls =
+      row.status === null
+        ? 'error'
+        : (STATUS_CLASSES[Math.floor(row.status / 100)] ?? `${Math.floor(row.status / 100)}xx`);
     this.byClass.set(cls, (this.byClass.get(cls) ?? 0) + 1);
     if (row.error_code !== null) {
       this.errors++;

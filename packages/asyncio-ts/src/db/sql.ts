@@ -29,11 +29,35 @@ type Part = string | Identifier | { readonly value: unknown };
  * inside another `sql` template to compose them.
  */
 export class Sql {
-  /** @internal text, identifiers and parameters, in order */
-  readonly _parts: readonly Part[];
+  #parts: readonly Part[] | null;
+  /**
+   * @internal A template whose values are all plain (no fragment, no identifier):
+   * its strings and values, kept as they came so that compiling it takes the text
+   * cached for its call site (see {@link compile}). Null for other fragments.
+   */
+  readonly _template: { strings: TemplateStringsArray; values: unknown[] } | null;
+
   /** @internal */
-  constructor(parts: readonly Part[]) {
-    this._parts = parts;
+  constructor(
+    parts: readonly Part[] | null,
+    template: { strings: TemplateStringsArray; values: unknown[] } | null = null,
+  ) {
+    this.#parts = parts;
+    this._template = template;
+  }
+
+  /** @internal text, identifiers and parameters, in order */
+  get _parts(): readonly Part[] {
+    if (this.#parts === null) {
+      const { strings, values } = this._template!;
+      const parts: Part[] = [];
+      for (let i = 0; i < strings.length; i++) {
+        if (strings[i] !== '') parts.push(strings[i]!);
+        if (i < values.length) parts.push({ value: values[i] });
+      }
+      this.#parts = parts;
+    }
+    return this.#parts;
   }
 
   /** The parameter values, in order. */
@@ -68,6 +92,15 @@ function isIdentifier(v: unknown): v is Identifier {
   return typeof v === 'object' && v !== null && IDENT in v;
 }
 
+/** True when no value is a fragment or an identifier (all become parameters). */
+function isPlain(values: readonly unknown[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'object' && v !== null && (v instanceof Sql || IDENT in v)) return false;
+  }
+  return true;
+}
+
 /**
  * The SQL tag: `` sql`SELECT * FROM t WHERE id = ${id}` ``. Each `${value}` becomes
  * a parameter; a `${fragment}` made by `sql`, {@link identifier} or {@link join} is
@@ -80,6 +113,7 @@ function isIdentifier(v: unknown): v is Identifier {
  * ```
  */
 export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
+  if (isPlain(values)) return new Sql(null, { strings, values });
   const parts: Part[] = [];
   for (let i = 0; i < strings.length; i++) {
     const s = strings[i]!;
@@ -177,6 +211,8 @@ function quote(name: string, dialect: Dialect): string {
 
 /** @internal */
 export function compile(q: Sql, dialect: Dialect): CompiledSql {
+  const t = q._template;
+  if (t !== null) return compileTemplate(t.strings, t.values, dialect);
   let text = '';
   const values: unknown[] = [];
   for (const p of q._parts) {
@@ -204,10 +240,7 @@ export function compileTemplate(
   values: readonly unknown[],
   dialect: Dialect,
 ): CompiledSql {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v instanceof Sql || isIdentifier(v)) return compile(sql(strings, ...values), dialect);
-  }
+  if (!isPlain(values)) return compile(sql(strings, ...values), dialect);
   const cache = textCache[dialect];
   let text = cache.get(strings);
   if (text === undefined) {

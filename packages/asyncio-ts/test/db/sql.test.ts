@@ -37,6 +37,22 @@ describe('sql', () => {
     assert.deepEqual(q.values, [0, 'a', 1, 2, 3, 5]);
   });
 
+  it('a template of plain values compiles from the text cached for its call site and still composes', () => {
+    const row = (a: unknown, b: unknown): db.Sql => sql`(${a}, ${b})`;
+    const one = row(1, 'x');
+    const two = row(2, null);
+    assert.deepEqual(one.compile('postgres'), { text: '($1, $2)', values: [1, 'x'] });
+    assert.deepEqual(two.compile('sqlite'), { text: '(?, ?)', values: [2, null] });
+    assert.deepEqual(two.compile('sqlite'), { text: '(?, ?)', values: [2, null] });
+    assert.deepEqual(sql`VALUES ${one}, ${two}`.compile('postgres'), {
+      text: 'VALUES ($1, $2), ($3, $4)',
+      values: [1, 'x', 2, null],
+    });
+    assert.deepEqual(two.values, [2, null]);
+    assert.equal(String(one), '<Sql ($1, $2)>');
+    assert.deepEqual(sql`SELECT 1`.compile('mysql'), { text: 'SELECT 1', values: [] });
+  });
+
   it('identifiers are quoted per dialect, with quotes doubled', () => {
     const q = sql`SELECT ${identifier('we"ird`name')} FROM ${identifier('s', 't')}`;
     assert.equal(q.compile('postgres').text, 'SELECT "we""ird`name" FROM "s"."t"');

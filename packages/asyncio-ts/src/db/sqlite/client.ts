@@ -57,7 +57,7 @@ interface Pending {
 
 type Request =
   | { op: 'run'; sql: string; values: unknown[] }
-  | { op: 'batch'; sql: string[]; values: unknown[][]; begin: string[] | null }
+  | { op: 'batch'; texts: string[]; sql: number[]; values: unknown[][]; begin: string[] | null }
   | { op: 'open'; sql: string; values: unknown[]; cursor: number }
   | { op: 'next'; cursor: number; batchSize: number }
   | { op: 'close'; cursor: number }
@@ -139,10 +139,27 @@ class SqliteConnection implements DriverConnection {
   }
 
   runBatch(items: readonly BatchItem[], begin: readonly string[] | null): Promise<RawResult[]> {
+    // Each distinct text crosses to the worker once: a batch of one statement per
+    // row (what SQLite runs fastest, prepared once) would copy it per row.
+    const texts: string[] = [];
+    const textIndex = new Map<string, number>();
+    const sql = new Array<number>(items.length);
+    const values = new Array<unknown[]>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const { text } = items[i]!;
+      let t = textIndex.get(text);
+      if (t === undefined) {
+        t = texts.push(text) - 1;
+        textIndex.set(text, t);
+      }
+      sql[i] = t;
+      values[i] = items[i]!.values as unknown[];
+    }
     return this.#send({
       op: 'batch',
-      sql: items.map((i) => i.text),
-      values: items.map((i) => i.values as unknown[]),
+      texts,
+      sql,
+      values,
       begin: begin === null ? null : [...begin],
     });
   }
@@ -168,18 +185,21 @@ class SqliteConnection implements DriverConnection {
    * SQLite; the statement waiter repeats the request while the statement runs.
    */
   cancel(): Promise<void> {
-    if (this.#interrupter === null) this.destroy();
-    else this.#interrupt();
+    if (this.#interrupter === null || !this.#interrupt()) this.destroy();
     return Promise.resolve();
   }
 
-  #interrupt(): void {
+  /** False when this thread cannot load the extension (the caller discards the connection). */
+  #interrupt(): boolean {
     const state = this.#state;
     const id = Atomics.load(state, RUNNING);
-    if (id <= 0 || Atomics.compareExchange(state, RUNNING, id, -id) !== id) return;
+    if (id <= 0 || Atomics.compareExchange(state, RUNNING, id, -id) !== id) return true;
     try {
       this.#interrupter!.interrupt(this.#slot);
       Atomics.store(state, INTERRUPTED, id);
+      return true;
+    } catch {
+      return false;
     } finally {
       Atomics.store(state, RUNNING, id);
       Atomics.notify(state, RUNNING);

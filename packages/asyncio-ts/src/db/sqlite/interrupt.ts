@@ -28,7 +28,12 @@ import { loadInterruptExtension } from './protocol.js';
 export interface SqliteInterrupter {
   /** The compiled extension, for the workers to load. */
   readonly library: string;
-  /** Interrupts what runs on the connection with this slot; false when it is gone. */
+  /**
+   * Interrupts what runs on the connection with this slot; false when it is gone.
+   * The first call loads the extension on this thread (see {@link sqliteInterrupter}).
+   *
+   * @throws {Error} when the extension cannot be loaded here
+   */
   interrupt(slot: number): boolean;
 }
 
@@ -65,34 +70,65 @@ function findLibrary(): string | null {
 }
 
 /**
- * @internal The process's interrupter, opened on first use, or null when the
- * extension is unavailable (then see {@link sqliteInterruptUnavailable}).
+ * @internal The process's interrupter, or null when the extension is missing (then
+ * see {@link sqliteInterruptUnavailable}). Its own connection, on this thread, opens
+ * at the first interrupt: most programs never cancel a statement, and loading
+ * better-sqlite3 here took 10 ms of every start. Each worker loads the extension
+ * into its connection first, which proves it loadable in this process.
  */
 export function sqliteInterrupter(): SqliteInterrupter | null {
   if (interrupter !== undefined) return interrupter;
   if (library === undefined) library = findLibrary();
-  interrupter = library === null ? null : (opened.get(library) ?? open(library));
+  if (library === null) interrupter = null;
+  else {
+    let made = opened.get(library);
+    if (made === undefined) {
+      made = lazyInterrupter(library);
+      opened.set(library, made);
+    }
+    interrupter = made;
+  }
   return interrupter;
 }
 
-function open(path: string): SqliteInterrupter | null {
+function lazyInterrupter(path: string): SqliteInterrupter {
+  let call: ((slot: number) => boolean) | null = null;
+  return {
+    library: path,
+    interrupt(slot) {
+      call ??= open(path);
+      return call(slot);
+    },
+  };
+}
+
+/** Opens this thread's connection with the extension; throws when it cannot. */
+function open(path: string): (slot: number) => boolean {
   try {
     const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
     const db = new Database(':memory:');
     loadInterruptExtension(db, path);
-    const call = db.prepare<[number], number>('SELECT asyncio_interrupt(?)').pluck();
-    const created: SqliteInterrupter = { library: path, interrupt: (slot) => call.get(slot) === 1 };
-    opened.set(path, created);
-    return created;
+    const st = db.prepare<[number], number>('SELECT asyncio_interrupt(?)').pluck();
+    return (slot) => st.get(slot) === 1;
   } catch (e) {
     unavailable = `${path} could not be loaded: ${e instanceof Error ? e.message : String(e)}`;
-    return null;
+    throw new Error(unavailable, { cause: e });
   }
 }
 
-/** @internal Why {@link sqliteInterrupter} returned null (null while it did not). */
+/**
+ * @internal Why real interrupts are unavailable, or null when they are (this loads
+ * the extension on this thread to find out).
+ */
 export function sqliteInterruptUnavailable(): string | null {
-  return sqliteInterrupter() === null ? unavailable : null;
+  const it = sqliteInterrupter();
+  if (it === null) return unavailable;
+  try {
+    it.interrupt(0);
+    return null;
+  } catch {
+    return unavailable;
+  }
 }
 
 /**

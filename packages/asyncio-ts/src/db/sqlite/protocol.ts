@@ -57,8 +57,10 @@ export type SqliteRequest =
   | {
       op: 'batch';
       id: number;
-      /** The statements' texts and values, in order. */
-      sql: string[];
+      /** The distinct texts of the statements. */
+      texts: string[];
+      /** The statements in order: each one's text (an index into `texts`) and values. */
+      sql: number[];
       values: unknown[][];
       /** Statements opening a transaction around the batch, or null (inside one). */
       begin: string[] | null;

@@ -104,6 +104,7 @@ function run(id: number, sql: string, values: unknown[]): SqliteReply {
 function batch(
   id: number,
   texts: string[],
+  sql: number[],
   values: unknown[][],
   begin: string[] | null,
 ): SqliteReply {
@@ -111,8 +112,8 @@ function batch(
   const results: { rowCount: number; lastInsertId: number | bigint | null }[] = [];
   let i = 0;
   try {
-    for (; i < texts.length; i++) {
-      const r = run(id, texts[i]!, values[i]!);
+    for (; i < sql.length; i++) {
+      const r = run(id, texts[sql[i]!]!, values[i]!);
       if (r.ok && 'rowCount' in r)
         results.push({ rowCount: r.rowCount, lastInsertId: r.lastInsertId });
     }
@@ -162,7 +163,7 @@ function execute(m: SqliteRequest): SqliteReply {
     case 'run':
       return run(m.id, m.sql, m.values);
     case 'batch':
-      return batch(m.id, m.sql, m.values, m.begin);
+      return batch(m.id, m.texts, m.sql, m.values, m.begin);
     case 'open':
       cursors.set(m.cursor, prepare(m.sql).iterate(...bindable(m.values)));
       return ok(m.id, [], 0, null);
