@@ -127,5 +127,7 @@ const SPACES = /[^\S ]| \s/;
 
 /** `text` with its whitespace collapsed to single spaces and trimmed. */
 export function collapse(text: string): string {
-  return (SPACES.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
+  // Trimmed first: most titles only have whitespace around them.
+  const t = text.trim();
+  return SPACES.test(t) ? t.replace(/\s+/g, ' ') : t;
 }

@@ -36,38 +36,43 @@ export function normalizeUrl(href: string, base?: string | URL): string | null {
 }
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+
 /**
- * An absolute http(s) URL the parser would give back unchanged: a lowercase host
- * of letter, digit and hyphen labels whose last starts with a letter (not an IPv4
- * number in disguise) and none is punycode, or a dotted IPv4 address in canonical
- * form; a port; a path and a non-empty query of characters the parser leaves alone,
- * with uppercase percent-escapes. No userinfo, fragment, backslash, space or
- * non-ASCII character. Dot segments and default ports are checked apart.
+ * The shape of an absolute http(s) URL in normal form (see {@link isNormalUrl}); the
+ * port is captured. One plain regular expression: it runs once per input URL, mostly
+ * before the code around it is optimised, where compiled expressions beat loops.
  */
 const NORMAL = new RegExp(
-  '^(https?)://(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)*[a-z](?:[a-z0-9-]*[a-z0-9])?' +
+  '^https?://(?:(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)*[a-z](?:[a-z0-9-]*[a-z0-9])?' +
     `|(?:${OCTET}\\.){3}${OCTET})` +
     '(?::([1-9]\\d{0,4}))?' +
-    "(/(?:[\\w\\-.~!$&'()*+,;=:@/]|%[0-9A-F]{2})*)" +
-    '(?:\\?(?:[\\w\\-.~!$&()*+,;=:@/?]|%[0-9A-F]{2})+)?$',
+    "/[\\w\\-.~!$&'()*+,;=:@/%]*" +
+    '(?:\\?[\\w\\-.~!$&()*+,;=:@/?%]+)?$',
 );
 
 /**
- * True when `url` is already in the form {@link normalizeUrl} gives (it then skips
- * the parser): reading a list of 20,000 URLs took 50 ms of parsing. A false answer
- * only means "parse it".
+ * True when `url` is already in the form {@link normalizeUrl} gives, which the
+ * parser would give back unchanged (it then skips the parser: reading a list of
+ * 20,000 URLs took 50 ms of parsing). That is: `http://` or `https://`; a lowercase
+ * host of letter, digit and hyphen labels whose last starts with a letter (not an
+ * IPv4 number in disguise) and none is punycode, or a dotted IPv4 address in
+ * canonical form; a port other than the scheme's own; a path of characters the parser
+ * leaves alone, with uppercase percent-escapes and no dot segment (also escaped);
+ * and maybe a non-empty query likewise. No userinfo, fragment, backslash, space or
+ * non-ASCII character. A false answer only means "parse it".
  */
 export function isNormalUrl(url: string): boolean {
   const m = NORMAL.exec(url);
   if (m === null || url.includes('xn--')) return false;
-  const port = m[2];
-  if (port !== undefined) {
-    const n = Number(port);
-    if (n > 65535 || n === (m[1] === 'http' ? 80 : 443)) return false;
+  if (m[1] !== undefined) {
+    const port = Number(m[1]);
+    if (port > 65535 || port === (url.charCodeAt(4) === 0x73 ? 443 : 80)) return false;
   }
-  const path = m[3]!;
+  if (url.includes('%') && /%(?![0-9A-F]{2})/.test(url)) return false;
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
   // Dot segments, also escaped (`%2E`), are resolved by the parser.
-  return !/\/\.\.?(?:\/|$)/.test(path) && !path.includes('%2E');
+  return !(path.includes('/.') && /\/\.\.?(?:\/|$)/.test(path)) && !path.includes('%2E');
 }
 
 /** How far a crawl may go from its start URLs. */

@@ -6,7 +6,9 @@
  * @module
  */
 import type { ConnectionOptions } from 'node:tls';
-import { Agent, H2CClient, Pool, ProxyAgent, buildConnector, type Dispatcher } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, buildConnector, H2CClient, Pool, undiciFull } from './undici.js';
 
 /** TLS settings for https origins (CA to trust, client certificate...). */
 export type TlsOptions = Pick<
@@ -26,7 +28,7 @@ export interface ProxyOptions {
  * A function that opens the sockets of the session (undici's connector). The
  * address guard of `asyncio-ts/http` provides one; most sessions never set it.
  */
-export type Connector = buildConnector.connector;
+export type Connector = Undici.buildConnector.connector;
 
 /**
  * @internal Whether a request of the session waits for a connection to `origin`.
@@ -76,7 +78,7 @@ export function createDispatcher(s: DispatcherSettings, gate: ConnectGate): Disp
         ...(s.http2 ? { allowH2: true } : {}),
       }),
   );
-  const base: Agent.Options = {
+  const base: Undici.Agent.Options = {
     connections: s.perHost,
     keepAliveTimeout: s.keepAlive,
     // A server's Keep-Alive hint may shorten the idle time, never lengthen it.
@@ -97,7 +99,7 @@ export function createDispatcher(s: DispatcherSettings, gate: ConnectGate): Disp
       const pass = decodeURIComponent(parsed.password);
       token = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
     }
-    return new ProxyAgent({
+    return new (undiciFull().ProxyAgent)({
       ...base,
       uri,
       ...(token !== undefined ? { token } : {}),

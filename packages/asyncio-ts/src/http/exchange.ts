@@ -7,7 +7,7 @@
  * @module
  */
 import type { Dispatcher } from 'undici';
-import { util as undiciUtil } from 'undici';
+import { parseHeaders } from './undici.js';
 import { CancelledError } from '../errors.js';
 import type { Task } from '../tasks.js';
 import type { EventLoop } from '../loop.js';
@@ -184,7 +184,7 @@ export class Exchange extends Waiter<Exchange> implements Dispatcher.DispatchHan
     this.statusText = statusText;
     this.resumeFn = resume;
     this.#arm();
-    const headers = (this.headers = undiciUtil.parseHeaders(rawHeaders));
+    const headers = (this.headers = parseHeaders(rawHeaders));
     const rs = this.rs;
     const d = (this.disposition = rs.dispose(status, headers));
     if (d === KEEP && rs.s.stream) {

@@ -5,7 +5,8 @@
  * @module
  */
 import type { Readable } from 'node:stream';
-import { FormData as UndiciFormData, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undiciFull } from './undici.js';
 import type { Duration } from '../durations.js';
 import type { Connector, ProxyOptions, TlsOptions } from './dispatcher.js';
 import { toMilliseconds } from '../durations.js';
@@ -230,8 +231,12 @@ export function prepareBody(opts: RequestOptions | undefined, method: string): P
       replayable: true,
     };
   }
-  if (b instanceof UndiciFormData) return { body: b, contentType: null, replayable: true };
-  if (b instanceof FormData) {
+  // A FormData (undici's own, or the global one) is rare: undici loads for it.
+  const UndiciFormData =
+    Object.prototype.toString.call(b) === '[object FormData]' ? undiciFull().FormData : null;
+  if (UndiciFormData !== null && b instanceof UndiciFormData)
+    return { body: b, contentType: null, replayable: true };
+  if (UndiciFormData !== null && b instanceof FormData) {
     // undici serialises only its own FormData class (not the global one of Node 20).
     const fd = new UndiciFormData();
     for (const [k, v] of b) {

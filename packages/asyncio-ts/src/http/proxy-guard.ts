@@ -9,7 +9,7 @@
  */
 import * as dns from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { buildConnector } from 'undici';
+import { buildConnector } from './undici.js';
 import type { Connector, TlsOptions } from './dispatcher.js';
 import { RequestRefusedError } from './errors.js';
 

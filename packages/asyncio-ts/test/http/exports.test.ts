@@ -2,6 +2,7 @@
 // is exactly the documented names.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as http from '../../src/http/index.js';
 import * as testing from '../../src/testing/index.js';
 
@@ -30,6 +31,22 @@ describe('asyncio-ts/http exports', () => {
       'requestContext',
       'serve',
     ]);
+  });
+
+  it("loads undici's dispatchers without its entry point (fetch, WebSocket, mocks...)", () => {
+    // In a fresh process: the entry point is most of undici's start-up time.
+    const script = `
+      await import(${JSON.stringify(new URL('../../src/http/index.js', import.meta.url).href)});
+      const { createRequire } = await import('node:module');
+      const files = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify({
+        entry: files.some((f) => /[\\/]undici[\\/]index\.js$/.test(f)),
+        agent: files.some((f) => /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]agent\.js$/.test(f)),
+      }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    assert.deepEqual(JSON.parse(out), { entry: false, agent: true });
   });
 
   it('asyncio-ts/testing exports the test server (its class as a type only)', () => {

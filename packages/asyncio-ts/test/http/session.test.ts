@@ -3,6 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import { FormData as UndiciFormData } from 'undici';
 import { createTask, sleep } from '../../src/index.js';
 import {
   ClientSession,
@@ -120,6 +121,16 @@ describe('ClientSession requests', () => {
       e = await (await session.post(url, { body: fd })).json<Echo>();
       assert.match(e.headers['content-type']!, /^multipart\/form-data; boundary=/);
       assert.match(e.data, /name="field"\r\n\r\nvalue/);
+      // undici's own FormData class, and a subclass of the global one.
+      const ufd = new UndiciFormData();
+      ufd.set('u', 'undici');
+      e = await (await session.post(url, { body: ufd })).json<Echo>();
+      assert.match(e.data, /name="u"\r\n\r\nundici/);
+      class MyForm extends FormData {}
+      const mfd = new MyForm();
+      mfd.set('m', 'sub');
+      e = await (await session.post(url, { body: mfd })).json<Echo>();
+      assert.match(e.data, /name="m"\r\n\r\nsub/);
       e = await (
         await session.post(url, { body: Readable.from([Buffer.from('str'), Buffer.from('eam')]) })
       ).json<Echo>();

@@ -27,7 +27,18 @@ const statements = new Map<string, BetterSqlite3.Statement>();
 /** Open cursors; `null` marks one an interrupt ended (its next fetch fails). */
 const cursors = new Map<number, IterableIterator<unknown> | null>();
 
+/** The statement prepared last: a batch of one statement per row asks for it each row. */
+let lastText = '';
+let lastStatement: BetterSqlite3.Statement | null = null;
+
 function prepare(sql: string): BetterSqlite3.Statement {
+  if (sql === lastText && lastStatement !== null) return lastStatement;
+  lastStatement = cached(sql);
+  lastText = sql;
+  return lastStatement;
+}
+
+function cached(sql: string): BetterSqlite3.Statement {
   let st = statements.get(sql);
   if (st !== undefined) {
     statements.delete(sql);
