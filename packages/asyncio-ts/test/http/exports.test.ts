@@ -3,6 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import * as http from '../../src/http/index.js';
 import * as testing from '../../src/testing/index.js';
 
@@ -40,8 +41,8 @@ describe('asyncio-ts/http exports', () => {
       const { createRequire } = await import('node:module');
       const files = Object.keys(createRequire(import.meta.url).cache);
       console.log(JSON.stringify({
-        entry: files.some((f) => /[\\/]undici[\\/]index\.js$/.test(f)),
-        agent: files.some((f) => /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]agent\.js$/.test(f)),
+        entry: files.some((f) => f.endsWith(${JSON.stringify(join('undici', 'index.js'))})),
+        agent: files.some((f) => f.endsWith(${JSON.stringify(join('undici', 'lib', 'dispatcher', 'agent.js'))})),
       }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
