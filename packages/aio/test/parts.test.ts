@@ -11,6 +11,8 @@ import { isNormalUrl, normalizeUrl, Scope } from '../src/crawl/url.js';
 import { Site } from '../src/demo-site/site.js';
 import { parseDuration, parseRate, parseSize } from '../src/options.js';
 import { csvField, csvFirstFields } from '../src/store/file-store.js';
+import { PAGE_COLUMNS, type PageRow } from '../src/store/schema.js';
+import { pageInsert } from '../src/store/sql-store.js';
 import { postgresTarget } from '../src/store/targets.js';
 import { percentile } from '../src/ui/stats.js';
 
@@ -428,6 +430,37 @@ describe('the demo site model', () => {
     assert.ok(one.every((e) => e.depth <= 1));
     assert.ok(one.length < site.expected().length);
     assert.equal(site.expected(0).length, 1);
+  });
+});
+
+describe("SQLite's page upsert", () => {
+  it('binds every column of the pages table, in table order', () => {
+    const row: PageRow = {
+      url: 'http://h/a',
+      final_url: 'http://h/b',
+      status: 200,
+      title: 't',
+      depth: 2,
+      referrer: 'http://h/',
+      content_type: 'text/html',
+      bytes: 10,
+      time_ms: 1.5,
+      attempts: 1,
+      fetched_at: 1700000000000,
+      error_code: null,
+      error_message: null,
+    };
+    const { text, values } = pageInsert(row).compile('sqlite');
+    assert.deepEqual(
+      values,
+      PAGE_COLUMNS.map((c) => row[c]),
+    );
+    const listed = /INSERT INTO pages \(([^)]*)\)/
+      .exec(text)![1]!
+      .split(',')
+      .map((c) => c.trim());
+    assert.deepEqual(listed, [...PAGE_COLUMNS]);
+    for (const c of PAGE_COLUMNS.slice(1)) assert.ok(text.includes(`${c} = excluded.${c}`), c);
   });
 });
 
