@@ -212,7 +212,7 @@ function quote(name: string, dialect: Dialect): string {
 /** @internal */
 export function compile(q: Sql, dialect: Dialect): CompiledSql {
   const t = q._template;
-  if (t !== null) return compileTemplate(t.strings, t.values, dialect);
+  if (t !== null) return { text: templateText(t.strings, dialect), values: t.values };
   let text = '';
   const values: unknown[] = [];
   for (const p of q._parts) {
@@ -241,6 +241,11 @@ export function compileTemplate(
   dialect: Dialect,
 ): CompiledSql {
   if (!isPlain(values)) return compile(sql(strings, ...values), dialect);
+  return { text: templateText(strings, dialect), values: values as unknown[] };
+}
+
+/** The text of a template of plain values, cached per call site and dialect. */
+function templateText(strings: TemplateStringsArray, dialect: Dialect): string {
   const cache = textCache[dialect];
   let text = cache.get(strings);
   if (text === undefined) {
@@ -249,7 +254,7 @@ export function compileTemplate(
       text += (dialect === 'postgres' ? `$${i}` : '?') + strings[i]!;
     cache.set(strings, text);
   }
-  return { text, values: values as unknown[] };
+  return text;
 }
 
 /** @internal Builds a `Sql` from a tagged-template call or passes a `Sql` through. */
