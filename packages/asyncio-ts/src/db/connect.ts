@@ -8,6 +8,9 @@ import { Database } from './database.js';
 import type { Driver } from './driver.js';
 import { DriverMissingError } from './errors.js';
 import { Pool, type PoolOptions } from './pool.js';
+// Static: SQLite's thread starts within the call to connect(), before the caller's
+// next I/O (its module is small; the native better-sqlite3 loads on that thread).
+import { sqliteDriver } from './sqlite/client.js';
 
 /** Options of {@link connect}. */
 export interface ConnectOptions extends PoolOptions {
@@ -79,8 +82,11 @@ async function openDriver(url: string, options: ConnectOptions): Promise<Driver>
       return mysqlDriver(url, await load('mysql2', scheme));
     }
     case 'sqlite:': {
-      const { sqliteDriver } = await import('./sqlite/client.js');
-      await load('better-sqlite3', scheme);
+      try {
+        import.meta.resolve('better-sqlite3');
+      } catch (e) {
+        throw new DriverMissingError('better-sqlite3', scheme, e);
+      }
       return sqliteDriver(url.slice('sqlite:'.length), options);
     }
     default:
@@ -103,12 +109,9 @@ async function load<K extends keyof Drivers>(name: K, scheme: string): Promise<D
 export interface Drivers {
   pg: typeof import('pg');
   mysql2: typeof import('mysql2');
-  'better-sqlite3': unknown;
 }
 
 const importDriver: { [K in keyof Drivers]: () => Promise<unknown> } = {
   pg: () => import('pg').then((m) => m.default ?? m),
   mysql2: () => import('mysql2').then((m) => (m as { default?: unknown }).default ?? m),
-  // Resolved only: the native module is loaded by the worker thread, not here.
-  'better-sqlite3': () => Promise.resolve().then(() => import.meta.resolve('better-sqlite3')),
 };

@@ -102,7 +102,7 @@ class SqliteConnection implements DriverConnection {
       if (p === undefined) return;
       this.#pending.delete(m.id);
       if (!m.ok) p.reject(driverError(m.error));
-      else if ('batch' in m) p.resolve(m.batch.map((r) => ({ rows: [], ...r })));
+      else if ('rowCounts' in m) p.resolve(batchResults(m.rowCounts, m.lastInsertIds));
       else p.resolve({ rows: m.rows, rowCount: m.rowCount, lastInsertId: m.lastInsertId });
     });
     worker.on('error', (e: unknown) => this.#lost(e));
@@ -241,6 +241,20 @@ function rowsOf(r: RawResult): Row[] {
 }
 
 function noop(): void {}
+
+/** No rows: what every statement of a batch returns (shared, never written to). */
+const NO_ROWS: Record<string, unknown>[] = [];
+
+function batchResults(
+  rowCounts: readonly number[],
+  lastInsertIds: readonly (number | bigint | null)[],
+): RawResult[] {
+  const out = new Array<RawResult>(rowCounts.length);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = { rows: NO_ROWS, rowCount: rowCounts[i]!, lastInsertId: lastInsertIds[i]! };
+  }
+  return out;
+}
 
 /** @internal `path` is what follows `sqlite:` (`:memory:` or a file path). */
 export function sqliteDriver(path: string, options: ConnectOptions): Driver {

@@ -91,8 +91,10 @@ export type SqliteReply =
   | {
       id: number;
       ok: true;
-      /** For a batch: each statement's rowCount and lastInsertId (no rows). */
-      batch: { rowCount: number; lastInsertId: number | bigint | null }[];
+      /** For a batch: each statement's rowCount (no rows), in order. */
+      rowCounts: number[];
+      /** For a batch: each statement's lastInsertId, in order (two flat lists copy faster). */
+      lastInsertIds: (number | bigint | null)[];
     }
   | { id: number; ok: false; error: SqliteErrorInfo };
 

@@ -72,16 +72,19 @@ function errorInfo(e: unknown): SqliteErrorInfo {
   return info;
 }
 
+/** A reply with rows (a statement's, not a batch's or an error's). */
+type RowsReply = Extract<SqliteReply, { rows: unknown }>;
+
 function ok(
   id: number,
   rows: Record<string, unknown>[],
   rowCount: number,
   lastInsertId: number | bigint | null,
-): SqliteReply {
+): RowsReply {
   return { id, ok: true, rows, rowCount, lastInsertId };
 }
 
-function run(id: number, sql: string, values: unknown[]): SqliteReply {
+function run(id: number, sql: string, values: unknown[]): RowsReply {
   if (sql === 'ROLLBACK' && !db.inTransaction) {
     // SQLite already rolled the transaction back: an interrupted or failed write
     // does that. As on PostgreSQL and MySQL, a ROLLBACK with nothing to undo succeeds.
@@ -120,13 +123,14 @@ function batch(
   begin: string[] | null,
 ): SqliteReply {
   for (const text of begin ?? []) prepare(text).run();
-  const results: { rowCount: number; lastInsertId: number | bigint | null }[] = [];
+  const rowCounts = new Array<number>(sql.length);
+  const lastInsertIds = new Array<number | bigint | null>(sql.length);
   let i = 0;
   try {
     for (; i < sql.length; i++) {
       const r = run(id, texts[sql[i]!]!, values[i]!);
-      if (r.ok && 'rowCount' in r)
-        results.push({ rowCount: r.rowCount, lastInsertId: r.lastInsertId });
+      rowCounts[i] = r.rowCount;
+      lastInsertIds[i] = r.lastInsertId;
     }
     i = -1;
     if (begin !== null) prepare('COMMIT').run();
@@ -141,7 +145,7 @@ function batch(
     if (i >= 0 && typeof e === 'object' && e !== null) Object.assign(e, { batchIndex: i });
     throw e;
   }
-  return { id, ok: true, batch: results };
+  return { id, ok: true, rowCounts, lastInsertIds };
 }
 
 function next(id: number, cursor: number, batchSize: number): SqliteReply {
