@@ -91,9 +91,11 @@ export function httpSettings(
     concurrency,
     userAgent,
     graceMs,
-    fetch: { method, headers, links: defaults.links },
+    fetch: { method, links: defaults.links },
     session: {
       userAgent,
+      // The session's own headers: a request without options takes its fast path.
+      headers,
       timeout: {
         connect: timeoutMs,
         headers: timeoutMs,

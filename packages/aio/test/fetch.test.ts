@@ -2,7 +2,7 @@
 // and the library's test server for retries and timeouts).
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -463,5 +463,26 @@ describe('bad input', () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /bad\.txt:1: not an http\(s\) URL/);
     assert.match(r.stderr, /no valid URL in the input/);
+  });
+
+  it('bad input with an SQLite output: a new store is removed, an existing one kept as it was', async () => {
+    // The store starts opening while the input is read (SQLite's thread is slow to start).
+    const input = join(tmp.dir, 'bad-for-sqlite.txt');
+    writeFileSync(input, 'not a url\n');
+    const fresh = join(tmp.dir, 'fresh.sqlite');
+    const r = await aio(['fetch', input, '-o', fresh]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /no valid URL in the input/);
+    for (const suffix of ['', '-wal', '-shm', '-journal']) {
+      assert.equal(existsSync(fresh + suffix), false, `${fresh}${suffix} was left behind`);
+    }
+    const kept = join(tmp.dir, 'kept.sqlite');
+    const ok = await aio(['fetch', `${server.url}/`, '-o', kept, '--quiet']);
+    assert.equal(ok.status, 0, ok.stderr);
+    const before = readFileSync(kept);
+    const bad = await aio(['fetch', input, '-o', kept, '--resume']);
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.ok(readFileSync(kept).equals(before), 'the existing store changed');
+    assert.equal(existsSync(`${kept}-wal`), false);
   });
 });

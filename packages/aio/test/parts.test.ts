@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeHTML, decodeHTMLAttribute } from 'entities';
 import { Parser } from 'htmlparser2';
-import { quickTitle } from '../src/crawl/html.js';
+import { quickTitle, quickTitleOf } from '../src/crawl/html.js';
 import { parseHtml } from '../src/crawl/html-parser.js';
 import { Robots } from '../src/crawl/robots.js';
 import { isNormalUrl, normalizeUrl, Scope } from '../src/crawl/url.js';
@@ -338,12 +338,53 @@ describe('quickTitle', () => {
       const quick = quickTitle(html);
       assert.notEqual(quick, undefined, html);
       assert.equal(quick, parseHtml(html).title, html);
+      assert.equal(quickTitleOf(Buffer.from(html)), quick, html);
     }
     assert.equal(quickTitle(answered[1]!), 'A & B <i>');
   });
   it('declines whatever could hide or fake a title (the parser decides)', () => {
-    for (const html of declined) assert.equal(quickTitle(html), undefined, html);
+    for (const html of declined) {
+      assert.equal(quickTitle(html), undefined, html);
+      assert.equal(quickTitleOf(Buffer.from(html)), undefined, html);
+    }
     assert.equal(parseHtml(declined[0]!).title, 'Real');
+  });
+  it('never answers differently from the parser', () => {
+    // Each of these fooled an earlier version: a title tag inside a quoted
+    // attribute, an end tag without its delimiter, text or a NUL in the way.
+    const tricky = [
+      '<meta content="<title>x</title>"><title>Real</title>',
+      "<meta content='a<title>b'><title>Real</title>",
+      '<title>a</titlex>b</title>',
+      '<title>a\u0000b</title>',
+      'text<title>after text</title>',
+      '<head>\u000b<title>vertical tab</title>',
+      '<html lang=en/><title>slash</title>',
+      '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN"><title>old</title>',
+      `<meta name="${'x'.repeat(600)}"><title>past the short head</title>`,
+      `${' '.repeat(5000)}<title>too far</title>`,
+      '<title>unclosed <TITLE> </title',
+    ];
+    for (const html of tricky) {
+      const want = parseHtml(html).title;
+      for (const got of [quickTitle(html), quickTitleOf(Buffer.from(html))]) {
+        if (got !== undefined) assert.equal(got, want, html);
+      }
+    }
+    assert.equal(quickTitleOf(Buffer.from(tricky[8]!)), 'past the short head');
+  });
+  it('reads every page of a generated site, as the parser does', () => {
+    const site = new Site({ pages: 400, seed: 11 });
+    let answered = 0;
+    for (const path of site.pagePaths()) {
+      const r = site._respond(path);
+      if (!r.headers['content-type']?.startsWith('text/html')) continue;
+      const body = Buffer.from(r.body);
+      const quick = quickTitleOf(body);
+      if (quick !== undefined) answered++;
+      assert.equal(quick ?? parseHtml(body.toString('utf8')).title, site.titleOf(path), path);
+    }
+    assert.ok(answered > 300, `only ${answered} pages answered without the parser`);
   });
   it('leaves rarer character references to the parser', () => {
     for (const ref of [

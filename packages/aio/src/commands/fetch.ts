@@ -4,6 +4,7 @@
  * @module
  */
 import { readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { EXIT, parseCommand, UsageError, type Command } from '../command.js';
 import { normalizeUrl } from '../crawl/url.js';
 import {
@@ -53,11 +54,15 @@ interface BadLine {
   text: string;
 }
 
-/** Reads the URLs of the inputs, in order, without duplicates. */
-export function readInputs(
+/**
+ * Reads the URLs of the inputs, in order, without duplicates. Files are read
+ * asynchronously: a store being prepared meanwhile (SQLite's thread) gets going
+ * before the lines are parsed.
+ */
+export async function readInputs(
   inputs: readonly string[],
   stdin: () => string,
-): { urls: string[]; bad: BadLine[]; duplicates: number } {
+): Promise<{ urls: string[]; bad: BadLine[]; duplicates: number }> {
   const urls: string[] = [];
   const bad: BadLine[] = [];
   const seen = new Set<string>();
@@ -85,7 +90,7 @@ export function readInputs(
     else {
       try {
         if (!statSync(input).isFile()) throw new UsageError(`'${input}' is not a file`);
-        text = readFileSync(input, 'utf8');
+        text = await readFile(input, 'utf8');
       } catch (e) {
         if (e instanceof UsageError) throw e;
         const code = (e as NodeJS.ErrnoException).code;
@@ -104,6 +109,33 @@ export function readInputs(
     });
   }
   return { urls, bad, duplicates };
+}
+
+/** Fails with a usage error when a file input cannot be read (before any output is made). */
+function checkInput(input: string): void {
+  if (input === '-' || /^[a-z][a-z0-9+.-]*:\/\//i.test(input)) return;
+  let isFile: boolean;
+  try {
+    isFile = statSync(input).isFile();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'ENOENT'
+        ? `no such file: '${input}'`
+        : `cannot read '${input}': ${code ?? String(e)}`,
+    );
+  }
+  if (!isFile) throw new UsageError(`'${input}' is not a file`);
+}
+
+/** Prints the malformed input lines (the first 20, then a count). */
+function reportBadLines(bad: readonly BadLine[]): void {
+  for (const b of bad.slice(0, 20)) {
+    const where = b.line > 0 ? `${b.source}:${b.line}` : b.source;
+    process.stderr.write(`aio: ${where}: not an http(s) URL, skipped: ${b.text.slice(0, 200)}\n`);
+  }
+  if (bad.length > 20)
+    process.stderr.write(`aio: ... and ${bad.length - 20} more malformed lines skipped\n`);
 }
 
 /** `aio fetch`. */
@@ -125,18 +157,11 @@ export const fetchCommand: Command = {
     if (p.flag('resume') && p.flag('overwrite'))
       throw new UsageError('fetch: --resume and --overwrite exclude each other');
     const http = httpSettings(p, { concurrency: 50, perHost: null, links: false }, aioVersion());
-    const { urls, bad, duplicates } = readInputs(p.positionals, () => readFileSync(0, 'utf8'));
-    for (const b of bad.slice(0, 20)) {
-      const where = b.line > 0 ? `${b.source}:${b.line}` : b.source;
-      process.stderr.write(`aio: ${where}: not an http(s) URL, skipped: ${b.text.slice(0, 200)}\n`);
-    }
-    if (bad.length > 20)
-      process.stderr.write(`aio: ... and ${bad.length - 20} more malformed lines skipped\n`);
-    if (urls.length === 0) throw new UsageError('fetch: no valid URL in the input');
     const target = p.string('output');
     if (p.flag('resume') && (target === undefined || target === '-')) {
       throw new UsageError('fetch: --resume needs an output (-o) to resume from');
     }
+    for (const input of p.positionals) checkInput(input);
     const table = target === undefined && process.stdout.isTTY === true;
     let progress: Progress | null = null;
     const printRow = (line: string): void => {
@@ -145,6 +170,19 @@ export const fetchCommand: Command = {
     };
     const existing = p.flag('resume') ? 'resume' : p.flag('overwrite') ? 'overwrite' : 'refuse';
     const store = await storeFor(target, existing, table ? printRow : null);
+    // SQLite's thread starts while the input is read; a bad input discards the store.
+    store.prepare?.();
+    let urls: string[];
+    let duplicates: number;
+    try {
+      const inputs = await readInputs(p.positionals, () => readFileSync(0, 'utf8'));
+      reportBadLines(inputs.bad);
+      if (inputs.urls.length === 0) throw new UsageError('fetch: no valid URL in the input');
+      ({ urls, duplicates } = inputs);
+    } catch (e) {
+      await store.discard?.();
+      throw e;
+    }
     const argv = ['aio', 'fetch', ...args];
     const result = await runJob({
       kind: 'fetch',

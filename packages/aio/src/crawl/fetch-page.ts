@@ -16,7 +16,7 @@ import {
   type Response,
 } from 'asyncio-ts/http';
 import type { PageRow } from '../store/schema.js';
-import { htmlParserNow, loadHtmlParser, quickTitle } from './html.js';
+import { htmlParserNow, loadHtmlParser, quickTitleOf } from './html.js';
 
 /** What fetching a URL gave. */
 export interface FetchedPage {
@@ -29,8 +29,8 @@ export interface FetchedPage {
 
 /** How pages are fetched. */
 export interface FetchPageOptions {
+  /** The method (the session holds the headers, `-H` included). */
   method: string;
-  headers: Record<string, string>;
   /** Parse HTML for links too (crawl); the title is always read. */
   links: boolean;
 }
@@ -115,7 +115,7 @@ export async function fetchPage(
   let hrefs = NO_HREFS;
   let base: string | null = null;
   try {
-    const r = await session.request(opts.method, url, { headers: opts.headers });
+    const r = await session.request(opts.method, url);
     row.final_url = r.url === url ? url : r.url;
     row.status = r.status;
     row.attempts = r.timing.attempts;
@@ -133,12 +133,11 @@ export async function fetchPage(
           base = parsed.base;
         }
       } else {
-        const head = headOf(buf);
-        const quick = quickTitle(head);
+        const quick = quickTitleOf(buf);
         row.title =
           quick !== undefined
             ? quick
-            : (htmlParserNow() ?? (await loadHtmlParser())).parseHtml(head).title;
+            : (htmlParserNow() ?? (await loadHtmlParser())).parseHtml(headOf(buf)).title;
       }
     }
   } catch (e) {

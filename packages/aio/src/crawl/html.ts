@@ -21,55 +21,88 @@ export function htmlParserNow(): typeof HtmlParser | null {
   return parser;
 }
 
-/** The tags that may come before the title in a head read by {@link quickTitle}. */
-const HEAD_TAGS = new Set(['!doctype', 'html', '/html', 'head', '/head', 'meta', 'link', 'base']);
-
 /**
  * The title of a page without a parser, when its start is plain enough to be sure
- * (what `aio fetch` reads on every page): only a doctype, `html`, `head`, `meta`,
- * `link` and `base` tags before the first `<title>`, whose content (raw text in
- * HTML) runs to the first `</title` and holds no character reference but the
- * common ones (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`, `&nbsp;`, and numeric
- * ones of plain characters). Anything else (a comment, a script, a template or body
- * content before the title, another reference) could hide or fake a title or need
- * the full table of references: then `undefined`, and the caller uses the parser's
+ * (what `aio fetch` reads on every page): only whitespace and doctype, `html`,
+ * `head`, `meta`, `link` and `base` tags (attributes quoted or not) before the first
+ * `<title>`, whose content (raw text in HTML) runs to the first `</title>` and holds
+ * no character reference but the common ones (`&amp;`, `&lt;`, `&gt;`, `&quot;`,
+ * `&apos;`, `&nbsp;`, and numeric ones of plain characters). Anything else (a
+ * comment, a script, a template, text or body content before the title, quotes in
+ * the title tag, another reference) could hide or fake a title or need the full
+ * table of references: then `undefined`, and the caller uses the parser's
  * `parseHtml`. Equal to `parseHtml(html).title` whenever it answers (the tests
  * compare them).
  */
-export function quickTitle(html: string): string | null | undefined {
-  const limit = Math.min(html.length, 4096);
-  for (let i = html.indexOf('<'); i >= 0 && i < limit; i = html.indexOf('<', i + 1)) {
-    TAG_START.lastIndex = i;
-    const m = TAG_START.exec(html);
-    if (m === null) return undefined;
-    const name = m[1]!.toLowerCase();
-    if (name === 'title') return titleAt(html, i);
-    if (!HEAD_TAGS.has(name)) return undefined;
-  }
-  return undefined;
+export function quickTitle(html: string): string | undefined {
+  const at = locateTitle(html);
+  return at === undefined ? undefined : titleText(html.slice(at.start, at.end));
 }
 
-/** The start of a tag at `lastIndex`: `<name` or `</name` followed by a space, `/` or `>`. */
-const TAG_START = /<(!doctype|\/?[a-z]+)[\s/>]/iy;
+/**
+ * {@link quickTitle} of the page in `body` (UTF-8), reading its tags as Latin-1 (one
+ * character per byte, so that offsets are byte offsets) and decoding the title alone:
+ * no string of the whole head is made.
+ */
+export function quickTitleOf(body: Buffer): string | undefined {
+  // Most heads end within the first bytes: a short string first.
+  let head = body.toString('latin1', 0, Math.min(body.length, SHORT_HEAD_BYTES));
+  let at = locateTitle(head);
+  if (at === undefined && body.length > SHORT_HEAD_BYTES) {
+    head = body.toString('latin1', 0, Math.min(body.length, HEAD_BYTES));
+    at = locateTitle(head);
+  }
+  return at === undefined ? undefined : titleText(body.toString('utf8', at.start, at.end));
+}
 
-/** The title whose `<title` starts at `open`, or undefined when unsure. */
-function titleAt(html: string, open: number): string | undefined {
-  const gt = html.indexOf('>', open);
-  // Quotes in the tag could hide a `>`.
-  if (gt < 0 || /["']/.test(html.slice(open, gt))) return undefined;
-  const close = indexOfCaseless(html, '</title', gt);
-  if (close < 0) return undefined;
-  const raw = html.slice(gt + 1, close);
+/** Where {@link quickTitleOf} looks first. */
+const SHORT_HEAD_BYTES = 512;
+
+/** How far {@link quickTitleOf} looks for a title and its end. */
+const HEAD_BYTES = 8192;
+
+/** How far into a page the `<title>` tag may start for {@link locateTitle}. */
+const TITLE_START_LIMIT = 4096;
+
+/** The first `<title` tag (with a delimiter, as HTML's tokenizer wants). */
+const TITLE_OPEN = /<title[\t\n\f\r />]/i;
+
+/**
+ * A start of a page that holds only whitespace and plain head tags: each alternative
+ * starts with its own character, and a tag's attributes are runs of other characters
+ * and quoted values, so the match never backtracks. A `<` inside a quoted value
+ * (`content="<title>"`) stays inside it.
+ */
+const PLAIN_HEAD =
+  /^(?:[\t\n\f\r ]|<!doctype(?:[\t\n\f\r ][^<>"']*)?>|<\/?(?:html|head|meta|link|base)(?:[\t\n\f\r /][^<>"']*(?:(?:"[^"]*"|'[^']*')[^<>"']*)*)?>)*$/i;
+
+/** The rest of a title tag after `<title`: attributes without quotes (they could hide a `>`). */
+const TITLE_TAG_REST = /[^<>"']*>/y;
+
+/** The end tag of a title: `</title` and a delimiter, in any case. */
+const TITLE_CLOSE = /<\/title[\t\n\f\r />]/gi;
+
+/** Where the text of the title of `html` starts and ends, or undefined when unsure. */
+function locateTitle(html: string): { start: number; end: number } | undefined {
+  const open = html.search(TITLE_OPEN);
+  if (open < 0 || open > TITLE_START_LIMIT || !PLAIN_HEAD.test(html.slice(0, open))) {
+    return undefined;
+  }
+  TITLE_TAG_REST.lastIndex = open + 6;
+  if (!TITLE_TAG_REST.test(html)) return undefined;
+  const start = TITLE_TAG_REST.lastIndex;
+  TITLE_CLOSE.lastIndex = start;
+  const close = TITLE_CLOSE.exec(html);
+  if (close === null) return undefined;
+  return { start, end: close.index };
+}
+
+/** The title from its raw text, or undefined when the parser has to decide. */
+function titleText(raw: string): string | undefined {
+  // NUL becomes U+FFFD in HTML: the parser's business.
+  if (raw.includes('\0')) return undefined;
   const decoded = raw.includes('&') ? decodeCommon(raw) : raw;
   return decoded === undefined ? undefined : collapse(decoded);
-}
-
-/** The first `needle` (lowercase ASCII, starting `</`) in `s` from `from`, in any case. */
-function indexOfCaseless(s: string, needle: string, from: number): number {
-  for (let i = s.indexOf('</', from); i >= 0; i = s.indexOf('</', i + 2)) {
-    if (s.slice(i, i + needle.length).toLowerCase() === needle) return i;
-  }
-  return -1;
 }
 
 /** The named references {@link decodeCommon} knows. */

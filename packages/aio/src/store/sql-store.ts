@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { connect, identifier, join, sql, values, type Database, type Sql } from 'asyncio-ts/db';
 import { UsageError } from '../command.js';
@@ -41,6 +41,11 @@ export class SqlStore implements ResultStore {
   readonly keepsFrontier = true;
   readonly #target: string;
   #db: Database | null = null;
+  /** The connection being made (see {@link SqlStore.prepare}). */
+  #connecting: Promise<Database> | null = null;
+  /** The SQLite file this store created (it did not exist before), else null. */
+  #created: string | null = null;
+  #opened = false;
   #seq = 0;
   #kind: 'crawl' | 'fetch' = 'crawl';
 
@@ -59,9 +64,34 @@ export class SqlStore implements ResultStore {
     return this.#db;
   }
 
+  /**
+   * Starts connecting: SQLite's thread starts and opens the file (about 0.1 s that a
+   * fetch spends reading its input meanwhile). Creates no table; errors surface from
+   * {@link SqlStore.open}.
+   */
+  prepare(): void {
+    if (this.#connecting !== null) return;
+    this.#connecting = this.#connect();
+    // Awaited by open() or discard(); until then a failure must not count as unhandled.
+    this.#connecting.catch(() => undefined);
+  }
+
+  /** Closes a store that was prepared but not opened; removes the SQLite file it created. */
+  async discard(): Promise<void> {
+    const opened = this.#opened;
+    await this.close();
+    if (!opened && this.#created !== null) {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) {
+        rmSync(this.#created + suffix, { force: true });
+      }
+    }
+  }
+
   async open(kind: 'crawl' | 'fetch', commandLine: string): Promise<StoredState> {
     this.#kind = kind;
-    const db = await this.#connect();
+    this.#opened = true;
+    this.prepare();
+    const db = await this.#connecting!;
     this.#db = db;
     // Few round trips: a run waits for the store before its first request.
     await db.batch(createStatements(db.dialect).map(raw));
@@ -141,7 +171,7 @@ export class SqlStore implements ResultStore {
       return connect(url, { max: 4 });
     }
     const path = t.startsWith('sqlite:') ? t.slice('sqlite:'.length) : t;
-    checkWritable(path);
+    if (!checkWritable(path)) this.#created = resolve(path);
     // WAL with synchronous=normal: a crash or kill -9 of aio loses nothing committed
     // (the durability resume relies on); only a power loss could undo the last
     // commits, which resume then fetches again. Several times fewer flushes than
@@ -229,11 +259,16 @@ export class SqlStore implements ResultStore {
   }
 
   async close(): Promise<void> {
-    const db = this.#db;
+    const connecting = this.#connecting;
+    const opened = this.#db !== null;
+    this.#connecting = null;
     this.#db = null;
+    // A connection that failed has nothing to close (open() reported its error).
+    const db = connecting === null ? null : await connecting.catch(() => null);
     if (db === null) return;
     try {
-      await db.execute(raw(LINKS_INDEX));
+      // A fetch stores no links: its store needs no index on them.
+      if (opened && this.#kind === 'crawl') await db.execute(raw(LINKS_INDEX));
     } finally {
       await db.close();
     }
@@ -279,16 +314,20 @@ export function requireStoreFile(target: string): void {
   if (!existsSync(path)) throw new UsageError(`no such store: '${path}'`);
 }
 
-/** Fails with a usage error when the SQLite file `path` cannot be created or written. */
-function checkWritable(path: string): void {
+/**
+ * Fails with a usage error when the SQLite file `path` cannot be created or written;
+ * true when it exists.
+ */
+function checkWritable(path: string): boolean {
   const full = resolve(path);
   try {
     if (existsSync(full)) {
       if (!statSync(full).isFile()) throw Object.assign(new Error(), { code: 'EISDIR' });
       accessSync(full, constants.R_OK | constants.W_OK);
-    } else {
-      accessSync(dirname(full), constants.W_OK);
+      return true;
     }
+    accessSync(dirname(full), constants.W_OK);
+    return false;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =

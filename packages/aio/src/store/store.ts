@@ -50,6 +50,17 @@ export interface ResultStore {
    * `UsageError` when it holds a different kind of run.
    */
   open(kind: 'crawl' | 'fetch', commandLine: string): Promise<StoredState>;
+  /**
+   * Starts the slow part of opening (SQLite: its thread starts and opens the file)
+   * while the caller does other work, writing nothing yet; `open` then waits for it.
+   * Errors surface from `open`. Stores without a slow start leave it out.
+   */
+  prepare?(): void;
+  /**
+   * Gives up a store that was prepared but not opened (the run's input turned out
+   * bad): closes it, and removes a file that did not exist before `prepare`.
+   */
+  discard?(): Promise<void>;
   /** Queues `entries` in the frontier (start URLs), skipping known ones. */
   enqueue(entries: readonly FrontierEntry[]): Promise<void>;
   /** Writes a batch of outcomes, all or nothing. */
