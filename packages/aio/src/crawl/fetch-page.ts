@@ -40,8 +40,16 @@ const NO_HREFS: readonly string[] = Object.freeze([]);
 
 /** The media type without parameters, lowercased. */
 function mediaType(r: Response): string | null {
-  const ct = r.header('content-type');
+  const ct = r.headers['content-type'];
   if (ct === undefined) return null;
+  if (typeof ct !== 'string') return mediaTypeOf(ct.join(', '));
+  // The usual answer, without slicing and lowercasing.
+  if (ct.startsWith('text/html') && (ct.length === 9 || ct[9] === ';')) return 'text/html';
+  return mediaTypeOf(ct);
+}
+
+/** The media type of a `Content-Type` value. */
+function mediaTypeOf(ct: string): string | null {
   const semi = ct.indexOf(';');
   const type = (semi >= 0 ? ct.slice(0, semi) : ct).trim().toLowerCase();
   // The common answer as one shared string, not a slice kept per row until its commit.

@@ -82,11 +82,18 @@ const TITLE_TAG_REST = /[^<>"']*>/y;
 /** The end tag of a title: `</title` and a delimiter, in any case. */
 const TITLE_CLOSE = /<\/title[\t\n\f\r />]/gi;
 
+/** The start of the last page {@link PLAIN_HEAD} accepted. */
+let lastPlainHead = '';
+
 /** Where the text of the title of `html` starts and ends, or undefined when unsure. */
 function locateTitle(html: string): { start: number; end: number } | undefined {
   const open = html.search(TITLE_OPEN);
-  if (open < 0 || open > TITLE_START_LIMIT || !PLAIN_HEAD.test(html.slice(0, open))) {
-    return undefined;
+  if (open < 0 || open > TITLE_START_LIMIT) return undefined;
+  // The pages of a site mostly share their start: the last plain one is remembered.
+  const prefix = html.slice(0, open);
+  if (prefix !== lastPlainHead) {
+    if (!PLAIN_HEAD.test(prefix)) return undefined;
+    lastPlainHead = prefix;
   }
   TITLE_TAG_REST.lastIndex = open + 6;
   if (!TITLE_TAG_REST.test(html)) return undefined;
@@ -136,6 +143,8 @@ function plainCodePoint(cp: number): boolean {
  * table (entities) then decides, as browsers do.
  */
 function decodeCommon(text: string): string | undefined {
+  // The usual case: `&amp;` and no other reference.
+  if (!text.replaceAll('&amp;', '').includes('&')) return text.replaceAll('&amp;', '&');
   let out = '';
   let last = 0;
   for (let i = text.indexOf('&'); i >= 0; i = text.indexOf('&', last)) {
