@@ -2,6 +2,7 @@
 // one at a time, so a heavy query never blocks the event loop of the main thread.
 // The client interrupts a running statement through the interrupt extension and the
 // shared state described in protocol.ts.
+import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
@@ -17,7 +18,9 @@ import {
 } from './protocol.js';
 
 const init = workerData as SqliteInit;
-const { default: Database } = (await import('better-sqlite3')) as { default: typeof BetterSqlite3 };
+// require(), not import(): importing a CommonJS package runs a lexer over each of
+// its files to find named exports, a few ms of every start of this thread.
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
 const port = parentPort!;
 const state = new Int32Array(init.state);
 
