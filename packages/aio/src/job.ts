@@ -117,14 +117,27 @@ export function httpSettings(
   };
 }
 
-/** The store an `-o` target names (not open yet); the SQL store loads only for an SQL target. */
+/**
+ * The page size of the SQLite files `aio fetch` creates: its transactions of
+ * thousands of rows touch most pages of the URL index each, and 16 KB pages write
+ * about 40% less than SQLite's 4 KB (measured in bench/RESULTS.md).
+ */
+const FETCH_PAGE_SIZE = 16384;
+
+/**
+ * The store of `aio fetch`'s `-o` target (not open yet); the SQL store loads only for
+ * an SQL target.
+ */
 export async function storeFor(
   target: string | undefined,
   existing: ExistingFile,
   tablePrint: ((line: string) => void) | null,
 ): Promise<ResultStore> {
   if (target === undefined || target === '-') return new StdoutStore(tablePrint);
-  if (isSqlTarget(target)) return new (await import('./store/sql-store.js')).SqlStore(target);
+  if (isSqlTarget(target)) {
+    const { SqlStore } = await import('./store/sql-store.js');
+    return new SqlStore(target, { pageSize: FETCH_PAGE_SIZE });
+  }
   if (/\.jsonl$/i.test(target) || /\.ndjson$/i.test(target))
     return new LineFileStore(target, 'jsonl', existing);
   if (/\.csv$/i.test(target)) return new LineFileStore(target, 'csv', existing);

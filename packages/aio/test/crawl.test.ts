@@ -78,6 +78,10 @@ describe('aio crawl of a generated site', () => {
     const r = await aio(['crawl', `${server.url}/`, '-o', store, '-c', '8']);
     assert.equal(r.status, 0, r.stderr);
     const { pages, links, todo } = readStore(store);
+    const db = new Database(store, { readonly: true });
+    // A crawl commits small transactions: its store keeps SQLite's page size.
+    assert.equal(db.pragma('page_size', { simple: true }), 4096);
+    db.close();
     const expected = site.expected();
     assert.deepEqual(pages.map((p) => pathOf(p.url)).sort(), expected.map((e) => e.path).sort());
     const byPath = new Map(pages.map((p) => [pathOf(p.url), p]));

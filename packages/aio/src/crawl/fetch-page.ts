@@ -128,7 +128,8 @@ export async function fetchPage(
     row.status = r.status;
     row.attempts = r.timing.attempts;
     row.content_type = mediaType(r);
-    const body = await r.bytes();
+    // Not streamed: the body is there (no promise per page for it).
+    const body = r.content;
     row.bytes = body.byteLength;
     if (isHtml(row.content_type) && body.byteLength > 0) {
       const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);

@@ -40,6 +40,7 @@ export class SqlStore implements ResultStore {
   readonly target: string;
   readonly keepsFrontier = true;
   readonly #target: string;
+  readonly #pageSize: number | undefined;
   #db: Database | null = null;
   /** The connection being made (see {@link SqlStore.prepare}). */
   #connecting: Promise<Database> | null = null;
@@ -49,9 +50,15 @@ export class SqlStore implements ResultStore {
   #seq = 0;
   #kind: 'crawl' | 'fetch' = 'crawl';
 
-  /** @param target a file path (`crawl.sqlite`), `sqlite:path`, or a `postgres://` URL. */
-  constructor(target: string) {
+  /**
+   * @param target a file path (`crawl.sqlite`), `sqlite:path`, or a `postgres://` URL.
+   * @param opts.pageSize the page size of an SQLite file this store creates (see
+   *   `pageSize` in asyncio-ts/db): a fetch's large batches write less with larger
+   *   pages, a crawl's small commits more.
+   */
+  constructor(target: string, opts: { pageSize?: number } = {}) {
     this.#target = target;
+    this.#pageSize = opts.pageSize;
     this.target = target;
     this.name = /^postgres/i.test(target)
       ? target.replace(/\/\/[^@/]*@/, '//')
@@ -176,7 +183,10 @@ export class SqlStore implements ResultStore {
     // (the durability resume relies on); only a power loss could undo the last
     // commits, which resume then fetches again. Several times fewer flushes than
     // 'full' for the small group commits.
-    return connect(`sqlite:${path}`, { synchronous: 'normal' });
+    return connect(`sqlite:${path}`, {
+      synchronous: 'normal',
+      ...(this.#pageSize !== undefined ? { pageSize: this.#pageSize } : {}),
+    });
   }
 
   async enqueue(entries: readonly FrontierEntry[]): Promise<void> {

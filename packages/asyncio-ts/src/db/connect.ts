@@ -34,6 +34,13 @@ export interface ConnectOptions extends PoolOptions {
    * a power loss may corrupt the file. Default `'full'`.
    */
   synchronous?: 'full' | 'normal' | 'off';
+  /**
+   * SQLite: the page size of a database file this connection creates, in bytes (a
+   * power of two from 512 to 65536). An existing file keeps its own. Larger pages
+   * mean fewer, larger writes: bulk inserts into an indexed table write about a third
+   * less with 16384. Default: SQLite's (4096).
+   */
+  pageSize?: number;
 }
 
 /**

@@ -119,6 +119,34 @@ describe('SQLite', () => {
       }
     }));
 
+  it('pageSize sets the page size of a new file; an existing one keeps its own', () =>
+    run(async () => {
+      const dir = await tempDir();
+      const file = joinPath(dir, 'pages.db');
+      try {
+        const pageSize = async (opts: { pageSize?: number }): Promise<number> => {
+          const db = await connect(`sqlite:${file}`, opts);
+          try {
+            await db.execute`CREATE TABLE IF NOT EXISTS t (x INTEGER)`;
+            return (await db.one<{ page_size: number }>`PRAGMA page_size`).page_size;
+          } finally {
+            await db.close();
+          }
+        };
+        assert.equal(await pageSize({ pageSize: 16384 }), 16384);
+        assert.equal(await pageSize({ pageSize: 4096 }), 16384, 'the file keeps its page size');
+        assert.equal(await pageSize({}), 16384);
+        for (const bad of [1000, 256, 131072, 4096.5]) {
+          await assert.rejects(
+            connect(`sqlite:${file}`, { pageSize: bad }),
+            /pageSize must be a power of two from 512 to 65536/,
+          );
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }));
+
   it(
     'execute() reports lastInsertId; booleans and dates are stored as 1/0 and ISO text',
     withFixture(spec, async (f) => {

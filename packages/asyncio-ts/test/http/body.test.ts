@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
-import { CancelledError, createTask, sleep } from '../../src/index.js';
+import { CancelledError, createTask, InvalidStateError, sleep } from '../../src/index.js';
 import { BodyTooLargeError, ResponseError } from '../../src/http/index.js';
 import { checkNoUnhandledRejections, isError, scene } from './helpers.js';
 
@@ -113,7 +113,9 @@ describe('streamed bodies', () => {
         'asyncio-ts',
       );
       const b = await session.get(`${server.url}/bytes/300000`, { stream: true });
+      assert.throws(() => b.content, InvalidStateError, 'a streamed body is not there yet');
       assert.equal((await b.bytes()).length, 300_000);
+      assert.equal(b.content.length, 300_000, 'content once bytes() read it');
     });
   });
 

@@ -50,6 +50,7 @@ describe('ClientSession requests', () => {
       const bytes = await r.bytes();
       assert.ok(bytes instanceof Uint8Array);
       assert.equal(bytes.length, Number(r.headers['content-length']));
+      assert.deepEqual(r.content, bytes, 'content: the same body, without waiting');
       assert.equal(String(r), `<Response 200 GET ${server.url}/json>`);
     });
   });

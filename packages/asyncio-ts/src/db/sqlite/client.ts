@@ -262,6 +262,20 @@ export function sqliteDriver(path: string, options: ConnectOptions): Driver {
   const file = memory ? ':memory:' : resolvePath(path.replace(/^\/\/(?=\/)/, ''));
   const wal = options.wal ?? true;
   const busyTimeoutMs = toMilliseconds(options.busyTimeout ?? '5s', 'busyTimeout') ?? 5000;
+  const pageSize = options.pageSize ?? null;
+  if (
+    pageSize !== null &&
+    !(
+      Number.isInteger(pageSize) &&
+      pageSize >= 512 &&
+      pageSize <= 65536 &&
+      (pageSize & (pageSize - 1)) === 0
+    )
+  ) {
+    throw new RangeError(
+      `pageSize must be a power of two from 512 to 65536; got ${String(pageSize)}`,
+    );
+  }
   const synchronous = options.synchronous ?? 'full';
   if (synchronous !== 'full' && synchronous !== 'normal' && synchronous !== 'off') {
     throw new RangeError(
@@ -280,6 +294,7 @@ export function sqliteDriver(path: string, options: ConnectOptions): Driver {
         wal,
         busyTimeoutMs,
         synchronous,
+        pageSize,
         interruptLibrary: interrupter?.library ?? null,
         state: new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT),
       };

@@ -45,6 +45,8 @@ export interface SqliteInit {
   busyTimeoutMs: number;
   /** `PRAGMA synchronous`. */
   synchronous: 'full' | 'normal' | 'off';
+  /** `PRAGMA page_size` for a new file, or null for SQLite's default. */
+  pageSize: number | null;
   /** The interrupt extension to load, or null (cancellation discards the connection). */
   interruptLibrary: string | null;
   /** Three Int32 slots: {@link RUNNING}, {@link INTERRUPTED}, {@link STOPPED}. */

@@ -267,6 +267,8 @@ function interruptSlot(): number | null {
 let startup: SqliteStartup;
 try {
   db = new Database(init.path, { timeout: init.busyTimeoutMs });
+  // Before WAL: a database in WAL mode keeps the page size it has.
+  if (init.pageSize !== null) db.pragma(`page_size = ${init.pageSize}`);
   if (init.wal && init.path !== ':memory:' && init.path !== '') db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${init.synchronous}`);
   db.pragma('foreign_keys = ON');
