@@ -209,6 +209,7 @@ class Writer {
   #firstAt = 0;
   #enough = new Event();
   #draining = false;
+  #hurried = false;
   #flushing: Task<void> | null = null;
   #failure: unknown = null;
 
@@ -268,9 +269,26 @@ class Writer {
     }
   }
 
+  /**
+   * Stops gathering: each transaction takes what was submitted while the one before
+   * ran (group commit), so that little is left to write when the run ends.
+   */
+  hurry(): void {
+    if (this.#hurried) return;
+    this.#hurried = true;
+    this.#enough.set();
+  }
+
   /** Waits until the batch is big or old enough (at once without gathering). */
   async #gathered(): Promise<void> {
-    if (this.#gather <= 1 || this.#draining || this.#batch.length >= this.#gather) return;
+    if (
+      this.#gather <= 1 ||
+      this.#draining ||
+      this.#hurried ||
+      this.#batch.length >= this.#gather
+    ) {
+      return;
+    }
     const left = this.#firstAt + this.#gatherMs - performance.now();
     if (left <= 0) return;
     try {
@@ -404,7 +422,13 @@ export class Engine {
   async #work(): Promise<void> {
     const o = this.#o;
     for (;;) {
-      const entry = this.#frontier.takeNow() ?? (await this.#frontier.take());
+      let entry = this.#frontier.takeNow();
+      if (entry === undefined) {
+        // A fetch's list is handed out: the last requests are in flight, and what is
+        // gathered commits at once rather than after the run (it would hold up the end).
+        if (o.crawl === null) this.#writer.hurry();
+        entry = await this.#frontier.take();
+      }
       if (entry === null) return;
       try {
         if (o.crawl === null) {

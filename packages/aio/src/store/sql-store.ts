@@ -101,7 +101,14 @@ export class SqlStore implements ResultStore {
     const db = await this.#connecting!;
     this.#db = db;
     // Few round trips: a run waits for the store before its first request.
-    await db.batch(createStatements(db.dialect).map(raw));
+    const setup = createStatements(db.dialect);
+    if (db.dialect === 'sqlite' && this.#pageSize !== undefined) {
+      // SQLite checkpoints its log every 1,000 pages: 4 MB with its own page size,
+      // 4 MB here too, so that the last checkpoint (at close, when the run waits for
+      // it) stays short.
+      setup.push(`PRAGMA wal_autocheckpoint = ${Math.ceil(4_096_000 / this.#pageSize)}`);
+    }
+    await db.batch(setup.map(raw));
     const meta = new Map(
       (await db.query<{ key: string; value: string }>`SELECT key, value FROM aio_meta`).map((r) => [
         r.key,
