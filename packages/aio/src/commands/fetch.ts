@@ -4,7 +4,7 @@
  * @module
  */
 import { readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { sleep } from 'asyncio-ts';
 import { EXIT, parseCommand, UsageError, type Command } from '../command.js';
 import { normalizeUrl } from '../crawl/url.js';
 import {
@@ -54,15 +54,11 @@ interface BadLine {
   text: string;
 }
 
-/**
- * Reads the URLs of the inputs, in order, without duplicates. Files are read
- * asynchronously: a store being prepared meanwhile (SQLite's thread) gets going
- * before the lines are parsed.
- */
-export async function readInputs(
+/** Reads the URLs of the inputs, in order, without duplicates. */
+export function readInputs(
   inputs: readonly string[],
   stdin: () => string,
-): Promise<{ urls: string[]; bad: BadLine[]; duplicates: number }> {
+): { urls: string[]; bad: BadLine[]; duplicates: number } {
   const urls: string[] = [];
   const bad: BadLine[] = [];
   const seen = new Set<string>();
@@ -90,7 +86,7 @@ export async function readInputs(
     else {
       try {
         if (!statSync(input).isFile()) throw new UsageError(`'${input}' is not a file`);
-        text = await readFile(input, 'utf8');
+        text = readFileSync(input, 'utf8');
       } catch (e) {
         if (e instanceof UsageError) throw e;
         const code = (e as NodeJS.ErrnoException).code;
@@ -170,12 +166,16 @@ export const fetchCommand: Command = {
     };
     const existing = p.flag('resume') ? 'resume' : p.flag('overwrite') ? 'overwrite' : 'refuse';
     const store = await storeFor(target, existing, table ? printRow : null);
-    // SQLite's thread starts while the input is read; a bad input discards the store.
-    store.prepare?.();
+    // SQLite's thread starts while the input is read (one turn of the loop lets the
+    // connection get that far); a bad input discards the store.
+    if (store.prepare !== undefined) {
+      store.prepare();
+      await sleep(0);
+    }
     let urls: string[];
     let duplicates: number;
     try {
-      const inputs = await readInputs(p.positionals, () => readFileSync(0, 'utf8'));
+      const inputs = readInputs(p.positionals, () => readFileSync(0, 'utf8'));
       reportBadLines(inputs.bad);
       if (inputs.urls.length === 0) throw new UsageError('fetch: no valid URL in the input');
       ({ urls, duplicates } = inputs);
