@@ -364,6 +364,9 @@ describe('quickTitle', () => {
       `<meta name="${'x'.repeat(600)}"><title>past the short head</title>`,
       `${' '.repeat(5000)}<title>too far</title>`,
       '<title>unclosed <TITLE> </title',
+      '<title>one &amp; only</title>',
+      '<title>a &amp;amp; b</title>',
+      '<title>&amp; then &copy;</title>',
     ];
     for (const html of tricky) {
       const want = parseHtml(html).title;
@@ -372,6 +375,7 @@ describe('quickTitle', () => {
       }
     }
     assert.equal(quickTitleOf(Buffer.from(tricky[8]!)), 'past the short head');
+    assert.equal(quickTitle(tricky[12]!), 'a &amp; b');
   });
   it('reads every page of a generated site, as the parser does', () => {
     const site = new Site({ pages: 400, seed: 11 });

@@ -143,8 +143,11 @@ function plainCodePoint(cp: number): boolean {
  * table (entities) then decides, as browsers do.
  */
 function decodeCommon(text: string): string | undefined {
-  // The usual case: `&amp;` and no other reference.
-  if (!text.replaceAll('&amp;', '').includes('&')) return text.replaceAll('&amp;', '&');
+  // The usual case: one `&amp;` and no other reference.
+  const first = text.indexOf('&');
+  if (text.startsWith('amp;', first + 1) && !text.includes('&', first + 5)) {
+    return `${text.slice(0, first)}&${text.slice(first + 5)}`;
+  }
   let out = '';
   let last = 0;
   for (let i = text.indexOf('&'); i >= 0; i = text.indexOf('&', last)) {
