@@ -116,6 +116,18 @@ function run(id: number, sql: string, values: unknown[]): RowsReply {
   return ok(id, [], info.changes, info.changes > 0 ? info.lastInsertRowid : null);
 }
 
+/** The prepared statement of `sql` when it writes (no rows), else null (run() decides). */
+function writer(sql: string): BetterSqlite3.Statement | null {
+  if (sql === 'ROLLBACK') return null;
+  let st: BetterSqlite3.Statement;
+  try {
+    st = prepare(sql);
+  } catch {
+    return null; // a script of several statements, or an error run() reports
+  }
+  return st.reader ? null : st;
+}
+
 // A batch: its statements in order, inside the `begin` statements and COMMIT when
 // given (a failure then rolls back); a failure carries the statement's position.
 function batch(
@@ -130,10 +142,23 @@ function batch(
   const lastInsertIds = new Array<number | bigint | null>(sql.length);
   let i = 0;
   try {
-    for (; i < sql.length; i++) {
-      const r = run(id, texts[sql[i]!]!, values[i]!);
-      rowCounts[i] = r.rowCount;
-      lastInsertIds[i] = r.lastInsertId;
+    while (i < sql.length) {
+      const t = sql[i]!;
+      const st = writer(texts[t]!);
+      if (st === null) {
+        const r = run(id, texts[t]!, values[i]!);
+        rowCounts[i] = r.rowCount;
+        lastInsertIds[i] = r.lastInsertId;
+        i++;
+        continue;
+      }
+      // A run of one writing statement (one per row, the usual batch): bound and
+      // run in a tight loop, without a reply object per row.
+      for (; i < sql.length && sql[i] === t; i++) {
+        const info = st.run(...bindable(values[i]!));
+        rowCounts[i] = info.changes;
+        lastInsertIds[i] = info.changes > 0 ? info.lastInsertRowid : null;
+      }
     }
     i = -1;
     if (begin !== null) prepare('COMMIT').run();
