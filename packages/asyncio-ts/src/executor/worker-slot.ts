@@ -3,7 +3,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Job } from './job.js';
 import type { ResultMessage, WorkerInit } from './protocol.js';
 
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+const WORKER_URL = new URL('./executor-worker.js', import.meta.url);
 
 /** @internal What a slot reports to its pool. */
 export interface SlotOwner {

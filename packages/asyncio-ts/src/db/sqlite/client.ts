@@ -48,7 +48,7 @@ import {
   type SqliteStartup,
 } from './protocol.js';
 
-const WORKER_URL = new URL('./worker.js', import.meta.url);
+const WORKER_URL = new URL('./sqlite-worker.js', import.meta.url);
 
 interface Pending {
   resolve(r: RawResult | RawResult[]): void;
