@@ -108,6 +108,11 @@ export class SqlStore implements ResultStore {
       // it) stays short.
       setup.push(`PRAGMA wal_autocheckpoint = ${Math.ceil(4_096_000 / this.#pageSize)}`);
     }
+    if (this.#created !== null) {
+      // A file this store created holds nothing to read back: one round trip.
+      await db.batch([...setup.map(raw), ...metaInserts(kind, commandLine, true)]);
+      return { seen: new Set(), todo: [], pages: 0 };
+    }
     await db.batch(setup.map(raw));
     const meta = new Map(
       (await db.query<{ key: string; value: string }>`SELECT key, value FROM aio_meta`).map((r) => [
@@ -121,27 +126,7 @@ export class SqlStore implements ResultStore {
         `${this.name} holds the results of 'aio ${had}', not of 'aio ${kind}': choose another output`,
       );
     }
-    const metaRows = [
-      ['kind', kind],
-      ['schema_version', SCHEMA_VERSION],
-      ['created_at', new Date().toISOString()],
-      ['command', commandLine],
-    ];
-    await db.batch([
-      ...(had === undefined
-        ? metaRows.map(
-            ([k, v]) =>
-              sql`INSERT INTO aio_meta (key, value) VALUES (${k}, ${v}) ON CONFLICT (key) DO NOTHING`,
-          )
-        : []),
-      sql`INSERT INTO aio_meta (key, value) VALUES ('last_command', ${commandLine})
-        ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-      // The links index is rebuilt when the run ends (see LINKS_INDEX). Stores made
-      // by earlier versions also indexed frontier (state, seq): nothing reads it,
-      // and every page moved an entry in it.
-      raw('DROP INDEX IF EXISTS links_to'),
-      raw('DROP INDEX IF EXISTS frontier_todo'),
-    ]);
+    await db.batch(metaInserts(kind, commandLine, had === undefined));
     if (kind === 'fetch') {
       const urls = await db.query<{ url: string }>`SELECT url FROM pages`;
       const seen = new Set<string>();
@@ -290,6 +275,34 @@ export class SqlStore implements ResultStore {
       await db.close();
     }
   }
+}
+
+/**
+ * The statements that record a run in `aio_meta` (with the store's kind, version and
+ * first command when it is `fresh`), and drop the indexes a run does without.
+ */
+function metaInserts(kind: 'crawl' | 'fetch', commandLine: string, fresh: boolean): Sql[] {
+  const metaRows = [
+    ['kind', kind],
+    ['schema_version', SCHEMA_VERSION],
+    ['created_at', new Date().toISOString()],
+    ['command', commandLine],
+  ];
+  return [
+    ...(fresh
+      ? metaRows.map(
+          ([k, v]) =>
+            sql`INSERT INTO aio_meta (key, value) VALUES (${k}, ${v}) ON CONFLICT (key) DO NOTHING`,
+        )
+      : []),
+    sql`INSERT INTO aio_meta (key, value) VALUES ('last_command', ${commandLine})
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    // The links index is rebuilt when the run ends (see LINKS_INDEX). Stores made by
+    // earlier versions also indexed frontier (state, seq): nothing reads it, and every
+    // page moved an entry in it.
+    raw('DROP INDEX IF EXISTS links_to'),
+    raw('DROP INDEX IF EXISTS frontier_todo'),
+  ];
 }
 
 /** SQL text written here (statements, our own column names), never input. */
