@@ -12,9 +12,7 @@ const siteFile = path.join(repoDir, 'packages/aio/dist/demo-site/site.js');
 /** The URL of the built demo site module; throws with the build command if it is not built. */
 export function siteModule() {
   if (!existsSync(siteFile)) {
-    throw new Error(
-      `${path.relative(process.cwd(), siteFile)} not found: run npx tsc -b packages/aio`,
-    );
+    throw new Error(`${path.relative(process.cwd(), siteFile)} not found: run npm run build`);
   }
   return pathToFileURL(siteFile).href;
 }

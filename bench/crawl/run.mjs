@@ -147,7 +147,7 @@ function pythonNote(modules) {
 }
 
 function aioNote(command) {
-  if (!existsSync(aioCli)) return 'skipped: packages/aio not built (npx tsc -b packages/aio)';
+  if (!existsSync(aioCli)) return 'skipped: packages/aio not built (npm run build)';
   const r = spawnSync(process.execPath, [aioCli, command, '--help'], { encoding: 'utf8' });
   const text = `${r.stdout}${r.stderr}`;
   if (r.status !== 0 || /not available yet/.test(text) || !/--concurrency/.test(text))
