@@ -10,6 +10,7 @@
 // The other files tsc emits stay where they are (the tests and benchmarks import
 // dist/demo-site/site.js).
 import { build } from 'esbuild';
+import { nodeBundle } from '../../../scripts/bundle-options.mjs';
 import { readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -24,14 +25,6 @@ await build({
   absWorkingDir: root,
   entryPoints: { cli: 'src/cli.ts' },
   outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  sourcesContent: false,
+  ...nodeBundle,
   chunkNames: '[name]-[hash]',
-  logLevel: 'warning',
 });

@@ -13,6 +13,7 @@
 // whichever chunk that code lands in. Dependencies (undici, the database drivers)
 // stay outside: they load from node_modules as before.
 import { build } from 'esbuild';
+import { nodeBundle } from '../../../scripts/bundle-options.mjs';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -33,15 +34,6 @@ await build({
     'sqlite-worker': 'src/db/sqlite/sqlite-worker.ts',
   },
   outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: 'linked',
-  // The sources ship with the package (src/): the maps point to them.
-  sourcesContent: false,
+  ...nodeBundle,
   chunkNames: 'chunk-[hash]',
-  logLevel: 'warning',
 });
