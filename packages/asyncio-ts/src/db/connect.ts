@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { createRequire } from 'node:module';
 import { toMilliseconds, type Duration } from '../durations.js';
 import { Database } from './database.js';
 import type { Driver } from './driver.js';
@@ -90,7 +91,8 @@ async function openDriver(url: string, options: ConnectOptions): Promise<Driver>
     }
     case 'sqlite:': {
       try {
-        import.meta.resolve('better-sqlite3');
+        // Resolved only: the native module loads on the connection's own thread.
+        createRequire(import.meta.url).resolve('better-sqlite3');
       } catch (e) {
         throw new DriverMissingError('better-sqlite3', scheme, e);
       }
