@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeHTML, decodeHTMLAttribute } from 'entities';
 import { Parser } from 'htmlparser2';
-import { quickTitle, quickTitleOf } from '../src/crawl/html.js';
+import { quickTitle, quickTitleOf, sameStartTitle } from '../src/crawl/html.js';
 import { parseHtml } from '../src/crawl/html-parser.js';
 import { Robots } from '../src/crawl/robots.js';
 import { isNormalUrl, normalizeUrl, Scope } from '../src/crawl/url.js';
@@ -14,7 +14,7 @@ import { csvField, csvFirstFields } from '../src/store/file-store.js';
 import { PAGE_COLUMNS, type PageRow } from '../src/store/schema.js';
 import { pageInsert } from '../src/store/sql-store.js';
 import { postgresTarget } from '../src/store/targets.js';
-import { percentile } from '../src/ui/stats.js';
+import { percentile, RunStats } from '../src/ui/stats.js';
 
 describe('normalizeUrl', () => {
   const same: [string, string][] = [
@@ -377,6 +377,41 @@ describe('quickTitle', () => {
     assert.equal(quickTitleOf(Buffer.from(tricky[8]!)), 'past the short head');
     assert.equal(quickTitle(tricky[12]!), 'a &amp; b');
   });
+  it('reads a page that starts like the one before from its bytes, as the parser does', () => {
+    const start = '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n';
+    const pad = `<body>${'<p>text</p>'.repeat(10)}`;
+    // The first pages with this start teach it; the byte path answers the rest.
+    const answered = [
+      '<title>Next</title>',
+      '<TITLE>Upper case</TiTlE >',
+      '<title>caf\u00e9 &amp; more</title/>',
+      '<title> spaced \n out </title\t>',
+    ];
+    const declined = [
+      '<title>a <b>bold</b></title>',
+      '<title>a</titlex>b</title>',
+      '<title x=1>attribute</title>',
+      '<title>a\u0000b</title>',
+      '<title>never closed',
+      '<meta name=x><title>another start</title>',
+    ];
+    for (const rest of [...answered, ...declined]) {
+      assert.equal(quickTitleOf(Buffer.from(`${start}<title>teach</title>${pad}`)), 'teach');
+      const body = Buffer.from(start + rest + pad);
+      const want = parseHtml(body.toString('utf8')).title;
+      const quick = sameStartTitle(body);
+      if (answered.includes(rest)) assert.equal(quick, want, rest);
+      else assert.equal(quick, undefined, rest);
+      const any = quickTitleOf(body);
+      if (any !== undefined) assert.equal(any, want, rest);
+    }
+    // A start read from a decoded string with a character above U+00FF is not
+    // taught as bytes: U+0122 would read as a quote (0x22) and hide the title.
+    assert.equal(quickTitle('<meta content=\u0122><title>P</title>'), 'P');
+    const tricky = Buffer.from('<meta content="><title>No</title>"><title>Yes</title>', 'latin1');
+    assert.equal(sameStartTitle(tricky), undefined);
+    assert.equal(quickTitleOf(tricky) ?? 'Yes', parseHtml(tricky.toString('latin1')).title);
+  });
   it('reads every page of a generated site, as the parser does', () => {
     const site = new Site({ pages: 400, seed: 11 });
     let answered = 0;
@@ -515,5 +550,29 @@ describe('percentile', () => {
     assert.equal(percentile(xs, 50), 50);
     assert.equal(percentile(xs, 99), 99);
     assert.equal(percentile([], 50), 0);
+  });
+});
+
+describe('RunStats', () => {
+  it('counts requests in flight and their hosts by worker', () => {
+    const s = new RunStats();
+    s.started(0, 'http://a.test/x');
+    s.started(1, 'http://u:p@a.test/y?q');
+    s.started(2, 'https://b.test:8443/');
+    assert.equal(s.inFlight, 3);
+    assert.deepEqual([...s.hosts].sort(), [
+      ['a.test', 2],
+      ['b.test:8443', 1],
+    ]);
+    s.finished(1);
+    s.finished(1); // a worker that ended twice (a cancelled request) counts once
+    assert.equal(s.inFlight, 2);
+    s.started(1, 'http://c.test/');
+    s.finished(0);
+    s.finished(2);
+    assert.deepEqual([...s.hosts], [['c.test', 1]]);
+    s.finished(1);
+    assert.equal(s.inFlight, 0);
+    assert.equal(s.hosts.size, 0);
   });
 });

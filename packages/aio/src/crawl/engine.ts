@@ -31,7 +31,8 @@ import {
   type Task,
 } from 'asyncio-ts';
 import type { ClientSession } from 'asyncio-ts/http';
-import { fetchPage, type FetchedPage, type FetchPageOptions } from './fetch-page.js';
+import { errorRow, fetchPage, responseRow, type FetchPageOptions } from './fetch-page.js';
+import { loadHtmlParser } from './html.js';
 import { normalizeUrl, type Scope } from './url.js';
 import { Robots } from './robots.js';
 import type { FrontierEntry, Outcome, ResultStore } from '../store/store.js';
@@ -322,24 +323,6 @@ const ORIGIN = /^(https?:\/\/)(?:[^@/?#]*@)?([^/?#]+)/;
 /** No links, no discovered URLs (shared by the rows of a fetch). */
 const NONE: readonly never[] = Object.freeze([]);
 
-/**
- * The host (with the port) of a normalised http(s) URL, without a regular
- * expression's match objects (it runs for every URL of a fetch); null if none.
- */
-function hostOf(url: string): string | null {
-  const start = url.indexOf('//') + 2;
-  if (start < 2) return null;
-  let end = start;
-  while (end < url.length) {
-    const c = url.charCodeAt(end);
-    if (c === 0x2f || c === 0x3f || c === 0x23) break; // / ? #
-    end++;
-  }
-  const at = url.lastIndexOf('@', end - 1);
-  const from = at >= start ? at + 1 : start;
-  return end > from ? url.slice(from, end) : null;
-}
-
 /** Runs one fetch or crawl. */
 export class Engine {
   readonly #o: EngineOptions;
@@ -389,7 +372,7 @@ export class Engine {
     try {
       await using group = new TaskGroup();
       for (let i = 0; i < this.#o.concurrency; i++) {
-        this.#workers.push(group.createTask(() => this.#work(), { name: `aio-worker-${i}` }));
+        this.#workers.push(group.createTask(() => this.#work(i), { name: `aio-worker-${i}` }));
       }
     } finally {
       this.#graceTask?.cancel();
@@ -419,7 +402,7 @@ export class Engine {
     for (const w of this.#workers) w.cancel('stopped');
   }
 
-  async #work(): Promise<void> {
+  async #work(worker: number): Promise<void> {
     const o = this.#o;
     for (;;) {
       let entry = this.#frontier.takeNow();
@@ -433,26 +416,35 @@ export class Engine {
       try {
         if (o.crawl === null) {
           // A fetch: the request is the only wait (no robots.txt, no links).
-          const host = hostOf(entry.url);
-          if (host === null) continue;
-          o.stats.started(host);
-          let page: FetchedPage;
+          o.stats.started(worker, entry.url);
+          let row: PageRow;
+          const t0 = performance.now();
           try {
-            page = await fetchPage(o.session, entry.url, o.fetch, this.#attemptsOf);
+            // The request is the one await: the row is made synchronously.
+            const r = await o.session.request(o.fetch.method, entry.url);
+            try {
+              row =
+                responseRow(entry.url, r, t0) ??
+                (await loadHtmlParser(), responseRow(entry.url, r, t0)!);
+            } catch (e) {
+              row = errorRow(entry.url, e, this.#attemptsOf(entry.url), t0);
+            }
+          } catch (e) {
+            row = errorRow(entry.url, e, this.#attemptsOf(entry.url), t0);
           } finally {
-            o.stats.finished(host);
+            o.stats.finished(worker);
           }
           const committed = this.#writer.submit({
             url: entry.url,
-            row: page.row,
+            row,
             links: NONE,
             discovered: NONE,
           });
-          this.#count(page.row);
+          this.#count(row);
           // Workers go on; a failed write stops the run at the next submit or the end.
           if (this.#writer.failed || this.#writer.backlog >= MAX_BACKLOG) await committed;
         } else {
-          await this.#crawlOne(entry, o.crawl);
+          await this.#crawlOne(entry, o.crawl, worker);
         }
       } finally {
         this.#frontier.release();
@@ -463,7 +455,7 @@ export class Engine {
   /** How many attempts the session made for `url` (its `error` events count them). */
   readonly #attemptsOf = (url: string): number => this.#attempts.get(url) ?? 1;
 
-  async #crawlOne(entry: FrontierEntry, crawl: CrawlRules): Promise<void> {
+  async #crawlOne(entry: FrontierEntry, crawl: CrawlRules, worker: number): Promise<void> {
     const o = this.#o;
     // Frontier URLs are normalised (lowercase scheme and host, no default port): the
     // origin is their start, less any userinfo.
@@ -480,7 +472,7 @@ export class Engine {
       }
       await this.#politeness(origin, robots.crawlDelay);
     }
-    o.stats.started(host);
+    o.stats.started(worker, entry.url);
     let outcome: Outcome;
     try {
       const page = await fetchPage(o.session, entry.url, o.fetch, this.#attemptsOf);
@@ -509,7 +501,7 @@ export class Engine {
       }
       outcome = { url: entry.url, row: page.row, links, discovered };
     } finally {
-      o.stats.finished(host);
+      o.stats.finished(worker);
     }
     // A crawl commits each page before its worker goes on (see the module comment),
     // and queues the URLs it discovered once they are in the stored frontier.

@@ -94,18 +94,9 @@ export function describeError(e: unknown): { code: string; message: string } {
   return { code: 'error', message };
 }
 
-/**
- * Fetches `url` with `session`. Never throws for a failed request (the row carries
- * the error); a cancellation goes on.
- */
-export async function fetchPage(
-  session: ClientSession,
-  url: string,
-  opts: FetchPageOptions,
-  attemptsOf: (url: string) => number,
-): Promise<FetchedPage> {
-  const t0 = performance.now();
-  const row: PageRow = {
+/** A row for `url` with nothing known yet (attempts 1, depth 0). */
+function emptyRow(url: string): PageRow {
+  return {
     url,
     final_url: null,
     status: null,
@@ -120,43 +111,107 @@ export async function fetchPage(
     error_code: null,
     error_message: null,
   };
+}
+
+/** Fills in the row's time (since `t0`, `performance.now()`) and the clock time. */
+function stamp(row: PageRow, t0: number): PageRow {
+  row.time_ms = Math.round((performance.now() - t0) * 10) / 10;
+  row.fetched_at = Date.now();
+  return row;
+}
+
+/**
+ * The row of `aio fetch` for the answer `r` to `url` (requested at `t0`,
+ * `performance.now()`): its title without links. Null when the title needs the
+ * HTML parser and it is not loaded yet: `await loadHtmlParser()` and ask again.
+ * Synchronous, so that a fetch's worker awaits its request and nothing else.
+ */
+export function responseRow(url: string, r: Response, t0: number): PageRow | null {
+  const row = emptyRow(url);
+  row.final_url = r.url === url ? url : r.url;
+  row.status = r.status;
+  row.attempts = r.timing.attempts;
+  row.content_type = mediaType(r);
+  // Not streamed: the body is there.
+  const body = r.content;
+  row.bytes = body.byteLength;
+  if (isHtml(row.content_type) && body.byteLength > 0) {
+    const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    const quick = quickTitleOf(buf);
+    if (quick !== undefined) row.title = quick;
+    else {
+      const parser = htmlParserNow();
+      if (parser === null) return null;
+      row.title = parser.parseHtml(headOf(buf)).title;
+    }
+  }
+  return stamp(row, t0);
+}
+
+/**
+ * The row of a request to `url` (started at `t0`) that failed with `e` after
+ * `attempts` attempts. Rethrows a cancellation.
+ */
+export function errorRow(url: string, e: unknown, attempts: number, t0: number): PageRow {
+  if (isCancelled(e)) throw e;
+  const row = emptyRow(url);
+  const { code, message } = describeError(e);
+  row.error_code = code;
+  row.error_message = message;
+  row.attempts = attempts;
+  return stamp(row, t0);
+}
+
+/**
+ * Fetches `url` with `session`, for a crawl: the title, and the links when
+ * `opts.links`. Never throws for a failed request (the row carries the error); a
+ * cancellation goes on.
+ */
+export async function fetchPage(
+  session: ClientSession,
+  url: string,
+  opts: FetchPageOptions,
+  attemptsOf: (url: string) => number,
+): Promise<FetchedPage> {
+  const t0 = performance.now();
+  let r: Response;
+  try {
+    r = await session.request(opts.method, url);
+  } catch (e) {
+    return { row: errorRow(url, e, attemptsOf(url), t0), hrefs: NO_HREFS, base: null };
+  }
+  if (!opts.links) {
+    let row: PageRow | null;
+    try {
+      row = responseRow(url, r, t0) ?? (await loadHtmlParser(), responseRow(url, r, t0)!);
+    } catch (e) {
+      row = errorRow(url, e, attemptsOf(url), t0);
+    }
+    return { row, hrefs: NO_HREFS, base: null };
+  }
+  const row = emptyRow(url);
   let hrefs = NO_HREFS;
   let base: string | null = null;
   try {
-    const r = await session.request(opts.method, url);
     row.final_url = r.url === url ? url : r.url;
     row.status = r.status;
     row.attempts = r.timing.attempts;
     row.content_type = mediaType(r);
-    // Not streamed: the body is there (no promise per page for it).
     const body = r.content;
     row.bytes = body.byteLength;
     if (isHtml(row.content_type) && body.byteLength > 0) {
-      const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      if (opts.links) {
-        const { parseHtml } = htmlParserNow() ?? (await loadHtmlParser());
-        const parsed = parseHtml(buf.toString('utf8'));
-        row.title = parsed.title;
-        if (r.status < 400) {
-          hrefs = parsed.hrefs;
-          base = parsed.base;
-        }
-      } else {
-        const quick = quickTitleOf(buf);
-        row.title =
-          quick !== undefined
-            ? quick
-            : (htmlParserNow() ?? (await loadHtmlParser())).parseHtml(headOf(buf)).title;
+      const { parseHtml } = htmlParserNow() ?? (await loadHtmlParser());
+      const parsed = parseHtml(
+        Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'),
+      );
+      row.title = parsed.title;
+      if (r.status < 400) {
+        hrefs = parsed.hrefs;
+        base = parsed.base;
       }
     }
   } catch (e) {
-    if (isCancelled(e)) throw e;
-    const { code, message } = describeError(e);
-    row.error_code = code;
-    row.error_message = message;
-    row.attempts = attemptsOf(url);
+    return { row: errorRow(url, e, attemptsOf(url), t0), hrefs: NO_HREFS, base: null };
   }
-  row.time_ms = Math.round((performance.now() - t0) * 10) / 10;
-  row.fetched_at = Date.now();
-  return { row, hrefs, base };
+  return { row: stamp(row, t0), hrefs, base };
 }

@@ -45,6 +45,9 @@ export function quickTitle(html: string): string | undefined {
  * no string of the whole head is made.
  */
 export function quickTitleOf(body: Buffer): string | undefined {
+  // The pages of a site mostly share their start: bytes first, no string at all.
+  const same = sameStartTitle(body);
+  if (same !== undefined) return same;
   // Most heads end within the first bytes: a short string first.
   let head = body.toString('latin1', 0, Math.min(body.length, SHORT_HEAD_BYTES));
   let at = locateTitle(head);
@@ -85,6 +88,63 @@ const TITLE_CLOSE = /<\/title[\t\n\f\r />]/gi;
 /** The start of the last page {@link PLAIN_HEAD} accepted. */
 let lastPlainHead = '';
 
+/** No bytes. */
+const NO_BYTES = Buffer.alloc(0);
+
+/** {@link lastPlainHead} as bytes (empty when it holds a character above U+00FF). */
+let lastPlainBytes: Buffer = NO_BYTES;
+
+/**
+ * A character that is not one Latin-1 byte, or a control character other than
+ * HTML's whitespace (one byte, but rare enough in a head to leave to the string
+ * path: a safe refusal).
+ */
+const NOT_LATIN1 = /[^\t\n\f\r\u0020-\u00ff]/;
+
+/** `<title` as bytes. */
+const TITLE_OPEN_BYTES = Buffer.from('<title', 'latin1');
+
+/** The bytes of `body` from `at` equal `lower` (lowercase letters), case aside. */
+function bytesAre(body: Buffer, at: number, lower: Buffer): boolean {
+  if (at + lower.length > body.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const c = body[at + i]!;
+    // ASCII letters compare with their 0x20 bit set; '<', '/' must be themselves.
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== lower[i]) return false;
+  }
+  return true;
+}
+
+/** `</title` as bytes. */
+const TITLE_CLOSE_BYTES = Buffer.from('</title', 'latin1');
+
+/** A delimiter after a tag name, as HTML's tokenizer wants it (see TITLE_CLOSE). */
+function isTagDelimiter(c: number | undefined): boolean {
+  return (
+    c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0x20 || c === 0x2f || c === 0x3e
+  );
+}
+
+/**
+ * The title of a page that starts with the bytes of the last plain head
+ * {@link locateTitle} accepted, then a bare `<title>`, and whose title holds no `<`
+ * before its `</title>`: the same answer as the string path, without making a
+ * string of the head. Undefined when the page is not like that (the string path
+ * decides). Exported for the tests.
+ */
+export function sameStartTitle(body: Buffer): string | undefined {
+  const n = lastPlainBytes.length;
+  if (n === 0 || body.length < n + 16) return undefined;
+  if (body.compare(lastPlainBytes, 0, n, 0, n) !== 0) return undefined;
+  // The plain head holds no `<title` (it ends before the first), so this is the first.
+  if (!bytesAre(body, n, TITLE_OPEN_BYTES) || body[n + 6] !== 0x3e) return undefined;
+  const start = n + 7;
+  const lt = body.indexOf(0x3c, start);
+  if (lt < 0 || lt > HEAD_BYTES) return undefined;
+  if (!bytesAre(body, lt, TITLE_CLOSE_BYTES) || !isTagDelimiter(body[lt + 7])) return undefined;
+  return titleText(body.toString('utf8', start, lt));
+}
+
 /** Where the text of the title of `html` starts and ends, or undefined when unsure. */
 function locateTitle(html: string): { start: number; end: number } | undefined {
   const open = html.search(TITLE_OPEN);
@@ -94,6 +154,9 @@ function locateTitle(html: string): { start: number; end: number } | undefined {
   if (prefix !== lastPlainHead) {
     if (!PLAIN_HEAD.test(prefix)) return undefined;
     lastPlainHead = prefix;
+    // As bytes for sameStartTitle(), when every character is one (a head read as
+    // Latin-1 always is; one decoded from UTF-8 may not be, and is left out).
+    lastPlainBytes = NOT_LATIN1.test(prefix) ? NO_BYTES : Buffer.from(prefix, 'latin1');
   }
   TITLE_TAG_REST.lastIndex = open + 6;
   if (!TITLE_TAG_REST.test(html)) return undefined;

@@ -112,9 +112,11 @@ export class Scope {
   /** True when the normalised `url` is in scope. */
   has(url: string): boolean {
     switch (this.kind) {
-      case 'host':
-        // A normalised URL: the host (and port) runs from after '//' to the next '/'.
-        return this.#hosts.has(hostOf(url));
+      case 'host': {
+        // A normalised URL: the host (and port) runs from after '//' to the path.
+        const host = hostOf(url);
+        return host !== null && this.#hosts.has(host);
+      }
       case 'domain': {
         const h = new URL(url).hostname;
         return this.#domains.some((d) => h === d || h.endsWith(`.${d}`));
@@ -127,11 +129,20 @@ export class Scope {
   }
 }
 
-/** The host (and port) of a normalised absolute URL, without parsing it again. */
-function hostOf(url: string): string {
+/**
+ * The host (with the port) of a normalised http(s) URL, without a regular
+ * expression's match objects (scope checks run it for every link); null if none.
+ */
+export function hostOf(url: string): string | null {
   const start = url.indexOf('//') + 2;
-  const end = url.indexOf('/', start);
-  const authority = end < 0 ? url.slice(start) : url.slice(start, end);
-  const at = authority.lastIndexOf('@');
-  return at < 0 ? authority : authority.slice(at + 1);
+  if (start < 2) return null;
+  let end = start;
+  while (end < url.length) {
+    const c = url.charCodeAt(end);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break; // / ? #
+    end++;
+  }
+  const at = url.lastIndexOf('@', end - 1);
+  const from = at >= start ? at + 1 : start;
+  return end > from ? url.slice(from, end) : null;
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { PageRow } from '../store/schema.js';
+import { hostOf } from '../crawl/url.js';
 
 /** Percentiles of a list of numbers (nearest rank). */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -36,27 +37,40 @@ export class RunStats {
   readonly byClass = new Map<string, number>();
   /** Failures by error code. */
   readonly errorsByCode = new Map<string, number>();
-  /** Requests in flight per host. */
-  readonly hosts = new Map<string, number>();
   /** Requests in flight. */
   inFlight = 0;
+  /** The URL each worker is fetching (by worker number), null when it is between URLs. */
+  readonly #working: (string | null)[] = [];
   /** The time of each page, for the percentiles. */
   readonly #latencies: number[] = [];
   /** Recent completions (`performance.now()`), for the current rate. */
   readonly #recent: number[] = [];
 
-  /** Counts a request going out to `host`. */
-  started(host: string): void {
+  /**
+   * Counts worker `worker`'s request for `url` going out. Per request only a slot is
+   * written: the hosts are counted when the display asks ({@link RunStats.hosts}).
+   */
+  started(worker: number, url: string): void {
     this.inFlight++;
-    this.hosts.set(host, (this.hosts.get(host) ?? 0) + 1);
+    this.#working[worker] = url;
   }
 
-  /** Counts the end of a request to `host` (stored or abandoned). */
-  finished(host: string): void {
+  /** Counts the end of worker `worker`'s request (stored or abandoned). */
+  finished(worker: number): void {
+    if (this.#working[worker] == null) return;
     this.inFlight--;
-    const n = (this.hosts.get(host) ?? 1) - 1;
-    if (n === 0) this.hosts.delete(host);
-    else this.hosts.set(host, n);
+    this.#working[worker] = null;
+  }
+
+  /** Requests in flight per host (with its port), counted now. */
+  get hosts(): Map<string, number> {
+    const hosts = new Map<string, number>();
+    for (const url of this.#working) {
+      if (url == null) continue;
+      const host = hostOf(url);
+      if (host !== null) hosts.set(host, (hosts.get(host) ?? 0) + 1);
+    }
+    return hosts;
   }
 
   /** Counts a stored page. */
