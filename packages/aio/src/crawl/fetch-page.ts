@@ -120,6 +120,18 @@ function stamp(row: PageRow, t0: number): PageRow {
   return row;
 }
 
+/** The row of the answer `r` to `url`, all but its title and times. */
+function answeredRow(url: string, r: Response): PageRow {
+  const row = emptyRow(url);
+  row.final_url = r.url === url ? url : r.url;
+  row.status = r.status;
+  row.attempts = r.timing.attempts;
+  row.content_type = mediaType(r);
+  // Not streamed: the body is there (no promise per page for it).
+  row.bytes = r.content.byteLength;
+  return row;
+}
+
 /**
  * The row of `aio fetch` for the answer `r` to `url` (requested at `t0`,
  * `performance.now()`): its title without links. Null when the title needs the
@@ -127,14 +139,8 @@ function stamp(row: PageRow, t0: number): PageRow {
  * Synchronous, so that a fetch's worker awaits its request and nothing else.
  */
 export function responseRow(url: string, r: Response, t0: number): PageRow | null {
-  const row = emptyRow(url);
-  row.final_url = r.url === url ? url : r.url;
-  row.status = r.status;
-  row.attempts = r.timing.attempts;
-  row.content_type = mediaType(r);
-  // Not streamed: the body is there.
+  const row = answeredRow(url, r);
   const body = r.content;
-  row.bytes = body.byteLength;
   if (isHtml(row.content_type) && body.byteLength > 0) {
     const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const quick = quickTitleOf(buf);
@@ -189,16 +195,12 @@ export async function fetchPage(
     }
     return { row, hrefs: NO_HREFS, base: null };
   }
-  const row = emptyRow(url);
+  let row: PageRow;
   let hrefs = NO_HREFS;
   let base: string | null = null;
   try {
-    row.final_url = r.url === url ? url : r.url;
-    row.status = r.status;
-    row.attempts = r.timing.attempts;
-    row.content_type = mediaType(r);
+    row = answeredRow(url, r);
     const body = r.content;
-    row.bytes = body.byteLength;
     if (isHtml(row.content_type) && body.byteLength > 0) {
       const { parseHtml } = htmlParserNow() ?? (await loadHtmlParser());
       const parsed = parseHtml(
