@@ -91,7 +91,7 @@ let lastPlainHead = '';
 /** No bytes. */
 const NO_BYTES = Buffer.alloc(0);
 
-/** {@link lastPlainHead} as bytes (empty when it holds a character above U+00FF). */
+/** {@link lastPlainHead} as bytes (empty when it is not all plain Latin-1: see NOT_LATIN1). */
 let lastPlainBytes: Buffer = NO_BYTES;
 
 /**
