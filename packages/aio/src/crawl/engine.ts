@@ -422,13 +422,9 @@ export class Engine {
           try {
             // The request is the one await: the row is made synchronously.
             const r = await o.session.request(o.fetch.method, entry.url);
-            try {
-              row =
-                responseRow(entry.url, r, t0) ??
-                (await loadHtmlParser(), responseRow(entry.url, r, t0)!);
-            } catch (e) {
-              row = errorRow(entry.url, e, this.#attemptsOf(entry.url), t0);
-            }
+            row =
+              responseRow(entry.url, r, t0) ??
+              (await loadHtmlParser(), responseRow(entry.url, r, t0)!);
           } catch (e) {
             row = errorRow(entry.url, e, this.#attemptsOf(entry.url), t0);
           } finally {

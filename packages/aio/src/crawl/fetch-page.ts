@@ -180,26 +180,15 @@ export async function fetchPage(
   attemptsOf: (url: string) => number,
 ): Promise<FetchedPage> {
   const t0 = performance.now();
-  let r: Response;
   try {
-    r = await session.request(opts.method, url);
-  } catch (e) {
-    return { row: errorRow(url, e, attemptsOf(url), t0), hrefs: NO_HREFS, base: null };
-  }
-  if (!opts.links) {
-    let row: PageRow | null;
-    try {
-      row = responseRow(url, r, t0) ?? (await loadHtmlParser(), responseRow(url, r, t0)!);
-    } catch (e) {
-      row = errorRow(url, e, attemptsOf(url), t0);
+    const r = await session.request(opts.method, url);
+    if (!opts.links) {
+      const row = responseRow(url, r, t0) ?? (await loadHtmlParser(), responseRow(url, r, t0)!);
+      return { row, hrefs: NO_HREFS, base: null };
     }
-    return { row, hrefs: NO_HREFS, base: null };
-  }
-  let row: PageRow;
-  let hrefs = NO_HREFS;
-  let base: string | null = null;
-  try {
-    row = answeredRow(url, r);
+    const row = answeredRow(url, r);
+    let hrefs = NO_HREFS;
+    let base: string | null = null;
     const body = r.content;
     if (isHtml(row.content_type) && body.byteLength > 0) {
       const { parseHtml } = htmlParserNow() ?? (await loadHtmlParser());
@@ -212,8 +201,9 @@ export async function fetchPage(
         base = parsed.base;
       }
     }
+    return { row: stamp(row, t0), hrefs, base };
   } catch (e) {
+    // The request's error, or one reading its answer: the row carries it.
     return { row: errorRow(url, e, attemptsOf(url), t0), hrefs: NO_HREFS, base: null };
   }
-  return { row: stamp(row, t0), hrefs, base };
 }
