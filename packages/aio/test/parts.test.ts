@@ -1,13 +1,17 @@
 // The parts of the crawler that need no network: URL normalisation and scope,
 // robots.txt, the HTML reader, option values, CSV reading, the demo site's model.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decodeHTML, decodeHTMLAttribute } from 'entities';
 import { Parser } from 'htmlparser2';
+import { readInputs } from '../src/commands/fetch.js';
 import { quickTitle, quickTitleOf, sameStartTitle } from '../src/crawl/html.js';
 import { parseHtml } from '../src/crawl/html-parser.js';
 import { Robots } from '../src/crawl/robots.js';
-import { isNormalUrl, normalizeUrl, Scope } from '../src/crawl/url.js';
+import { isNormalUrl, normalizeUrl, normalLines, Scope } from '../src/crawl/url.js';
 import { Site } from '../src/demo-site/site.js';
 import { parseDuration, parseRate, parseSize } from '../src/options.js';
 import { csvField, csvFirstFields } from '../src/store/file-store.js';
@@ -142,6 +146,110 @@ describe('normalizeUrl', () => {
       }
     }
     assert.ok(fast > 2000, `only ${fast} URLs took the fast path`);
+  });
+});
+
+describe('normalLines', () => {
+  // Lines isNormalUrl takes, and lines it refuses or the list reader must look at.
+  const normal = [
+    'http://a.com/',
+    'https://b-c.org:8080/x/y.html?q=1&r=2',
+    'http://127.0.0.1:41055/docs/s0/page-1.html?n=3',
+    "http://a.com/a:80x/~b_c!$&'()*+,;=@",
+    'http://a.b.c.d/x?y?z/w',
+  ];
+  const other = [
+    '',
+    '# a comment',
+    ' http://a.com/',
+    'http://a.com/\r',
+    'http://a.com/ x',
+    'http://a.com:80/',
+    'https://a.com:443/',
+    'http://a.com:65536/',
+    'http://a.com:99999/',
+    'http://a.com/%7e',
+    'http://a.com/%7E',
+    'http://a.com/./x',
+    'http://a.com/a/..',
+    'http://a.com/a/.?q',
+    'http://xn--nxasmq6b.com/',
+    'http://A.com/',
+    'http://a.com',
+    'ftp://a.com/',
+    'http://a.com/#f',
+    'http://a.com/?',
+    'http://1.2.3.256/',
+    'http://u@a.com/',
+    'http://[::1]/',
+    'http://a.com/é',
+  ];
+  it('knows its lines: isNormalUrl takes the normal ones, and refuses the others but two', () => {
+    for (const line of normal) assert.ok(isNormalUrl(line), line);
+    // Normal, but the whole-list test leaves any '%' and ':443/' to the line reader.
+    const refused = other.filter((line) => !isNormalUrl(line));
+    assert.deepEqual(
+      other.filter((line) => !refused.includes(line)),
+      ['http://a.com/%7E'],
+    );
+  });
+  it('gives the lines of a list of normal URLs, with or without the last line feed', () => {
+    const text = normal.join('\n');
+    assert.deepEqual(normalLines(text), normal);
+    assert.deepEqual(normalLines(`${text}\n`), normal);
+    assert.deepEqual(normalLines(''), []);
+  });
+  it('gives null when any line is not a normal URL, wherever it is', () => {
+    let seed = 11;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (const bad of other) {
+      for (let k = 0; k < 5; k++) {
+        const lines = Array.from({ length: 1 + rnd(6) }, () => normal[rnd(normal.length)]!);
+        // An empty last line is the list's last line feed: elsewhere it is a blank line.
+        lines.splice(rnd(bad === '' ? lines.length : lines.length + 1), 0, bad);
+        assert.equal(normalLines(lines.join('\n')), null, JSON.stringify(lines));
+      }
+    }
+  });
+  it('reads a list longer than one block, and finds a bad line in a later block', () => {
+    const lines = Array.from(
+      { length: 30_000 },
+      (_, i) => `http://h${i % 7}.example/p/${i}?n=${i}`,
+    );
+    const text = `${lines.join('\n')}\n`;
+    assert.ok(text.length > 4 * 64 * 1024);
+    assert.deepEqual(normalLines(text), lines);
+    lines[25_000] = 'http://h.example/a b';
+    assert.equal(normalLines(lines.join('\n')), null);
+  });
+});
+
+describe('readInputs', () => {
+  it('reads a plain list as the line-by-line reader does, repeats and order alike', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aio-inputs-'));
+    try {
+      const urls = Array.from(
+        { length: 3000 },
+        (_, i) => `http://127.0.0.1:8080/p/${i % 2500}.html`,
+      );
+      const plain = join(dir, 'plain.txt');
+      writeFileSync(plain, `${urls.join('\n')}\n`);
+      assert.notEqual(normalLines(readFileSync(plain, 'utf8')), null); // the whole-list path
+      // A comment makes the reader look at every line.
+      const commented = join(dir, 'commented.txt');
+      writeFileSync(commented, `# a list\n${urls.join('\n')}\n`);
+      const fast = readInputs([plain], () => '');
+      const slow = readInputs([commented], () => '');
+      assert.deepEqual(fast, slow);
+      assert.equal(fast.urls.length, 2500);
+      assert.equal(fast.duplicates, 500);
+      assert.deepEqual(fast.urls.slice(0, 3), urls.slice(0, 3));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { sleep } from 'asyncio-ts';
 import { EXIT, parseCommand, UsageError, type Command } from '../command.js';
-import { normalizeUrl } from '../crawl/url.js';
+import { normalizeUrl, normalLines } from '../crawl/url.js';
 import {
   HTTP_OPTIONS,
   httpOptionsHelp,
@@ -98,6 +98,14 @@ export function readInputs(
       }
     }
     const source = input === '-' ? 'stdin' : input;
+    const plain = inputs.length === 1 ? normalLines(text) : null;
+    if (plain !== null) {
+      // A list of URLs in normal form and nothing else (the usual one): no line needs
+      // a look of its own, and the set drops repeats keeping the first (as below).
+      const unique = new Set(plain);
+      const urls = unique.size === plain.length ? plain : [...unique];
+      return { urls, bad, duplicates: plain.length - unique.size };
+    }
     text.split(/\r?\n/).forEach((raw, i) => {
       const line = raw.trim();
       if (line === '' || line.startsWith('#')) return;
